@@ -1,0 +1,85 @@
+package flow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Operation is the name of a Cognito user-pool API operation, as it appears
+// after "AWSCognitoIdentityProviderService." in the X-Amz-Target header.
+type Operation string
+
+// The operations the machine asks its caller to send.
+const (
+	OpInitiateAuth                Operation = "InitiateAuth"
+	OpRespondToAuthChallenge      Operation = "RespondToAuthChallenge"
+	OpAdminInitiateAuth           Operation = "AdminInitiateAuth"
+	OpAdminRespondToAuthChallenge Operation = "AdminRespondToAuthChallenge"
+	OpAssociateSoftwareToken      Operation = "AssociateSoftwareToken"
+	OpVerifySoftwareToken         Operation = "VerifySoftwareToken"
+	OpConfirmDevice               Operation = "ConfirmDevice"
+	OpUpdateDeviceStatus          Operation = "UpdateDeviceStatus"
+)
+
+// Transport sends one operation and returns the JSON body of its answer.
+// Service errors are returned as *APIError; anything else (network,
+// context, malformed HTTP) as an ordinary error. Implementations live in
+// their own packages (transport/awsjson for plain HTTP, transport/awssdk for
+// aws-sdk-go-v2) so that this package imports no SDK.
+type Transport interface {
+	Call(ctx context.Context, op Operation, input json.RawMessage) (json.RawMessage, error)
+}
+
+// APIError is an error answered by the service: its `__type` (without any
+// "prefix#") and its message, kept verbatim. Use errors.As to get it, or
+// errors.Is with one of the Err* sentinels below to test its type.
+type APIError struct {
+	Type       string // e.g. "NotAuthorizedException"
+	Message    string
+	StatusCode int // HTTP status when known, else 0
+}
+
+func (e *APIError) Error() string {
+	if e.Message == "" {
+		return "cognito: " + e.Type
+	}
+	return fmt.Sprintf("cognito: %s: %s", e.Type, e.Message)
+}
+
+// Is reports whether target is the sentinel for e's type, so that
+// errors.Is(err, flow.ErrNotAuthorized) works on any *APIError.
+func (e *APIError) Is(target error) bool {
+	s, ok := target.(*apiErrorType)
+	return ok && s.name == e.Type
+}
+
+type apiErrorType struct{ name string }
+
+func (t *apiErrorType) Error() string { return "cognito: " + t.name }
+
+// Sentinels for the service error types a sign-in meets. Match them with
+// errors.Is; errors.As with *APIError gives the service's message.
+var (
+	ErrNotAuthorized            error = &apiErrorType{"NotAuthorizedException"}
+	ErrUserNotFound             error = &apiErrorType{"UserNotFoundException"}
+	ErrPasswordResetRequired    error = &apiErrorType{"PasswordResetRequiredException"}
+	ErrUserNotConfirmed         error = &apiErrorType{"UserNotConfirmedException"}
+	ErrCodeMismatch             error = &apiErrorType{"CodeMismatchException"}
+	ErrExpiredCode              error = &apiErrorType{"ExpiredCodeException"}
+	ErrTooManyRequests          error = &apiErrorType{"TooManyRequestsException"}
+	ErrLimitExceeded            error = &apiErrorType{"LimitExceededException"}
+	ErrResourceNotFound         error = &apiErrorType{"ResourceNotFoundException"}
+	ErrInvalidParameter         error = &apiErrorType{"InvalidParameterException"}
+	ErrInvalidPassword          error = &apiErrorType{"InvalidPasswordException"}
+	ErrPasswordAttemptsExceeded error = &apiErrorType{"PasswordAttemptsExceededException"}
+	ErrInternal                 error = &apiErrorType{"InternalErrorException"}
+)
+
+// IsAPIError reports whether err is (or wraps) an *APIError of the given
+// type name.
+func IsAPIError(err error, typeName string) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Type == typeName
+}
