@@ -1,0 +1,66 @@
+package mont
+
+import "crypto/subtle"
+
+const (
+	windowBits = 5
+	tableSize  = 1 << windowBits
+)
+
+// Exp sets z = base^e mod N, where e is a big-endian exponent of any length
+// (an empty e gives 1; 0^0 is 1). It is constant time in the values of base
+// and e: 5-bit fixed windows, the same squarings and multiplications for
+// every e of the same length, and each table entry read by a scan of the
+// whole 32-entry table. z may alias base. It allocates nothing; it uses about
+// 13 KiB of stack.
+func (m *Modulus) Exp(z, base *Elem, e []byte) {
+	var table [tableSize]Elem
+	table[0] = m.one
+	table[1] = *base
+	for i := 2; i < tableSize; i += 2 {
+		m.Sqr(&table[i], &table[i/2])
+		m.Mul(&table[i+1], &table[i], base)
+	}
+
+	nbits := 8 * len(e)
+	// Windows are aligned to the low end of e; the top one may be partial.
+	top := (nbits + windowBits - 1) / windowBits
+	if top == 0 {
+		*z = m.one
+		return
+	}
+	var acc, t Elem
+	lookup(&acc, &table, window(e, (top-1)*windowBits))
+	for w := top - 2; w >= 0; w-- {
+		for range windowBits {
+			m.Sqr(&acc, &acc)
+		}
+		lookup(&t, &table, window(e, w*windowBits))
+		m.Mul(&acc, &acc, &t)
+	}
+	*z = acc
+}
+
+// window returns the 5 bits of e starting at bit position pos (counted from
+// the least significant bit of the big-endian e), with zeros beyond its top.
+// The positions read depend on pos and len(e) only.
+func window(e []byte, pos int) int {
+	i := len(e) - 1 - pos/8 // byte holding bit pos
+	v := int(e[i])
+	if i > 0 {
+		v |= int(e[i-1]) << 8
+	}
+	return (v >> (pos % 8)) & (tableSize - 1)
+}
+
+// lookup sets z = table[idx], reading every entry.
+func lookup(z *Elem, table *[tableSize]Elem, idx int) {
+	var r [nWords]uint64
+	for i := range table {
+		mask := -uint64(subtle.ConstantTimeEq(int32(i), int32(idx)))
+		for k := range r {
+			r[k] |= table[i].l[k] & mask
+		}
+	}
+	z.l = r
+}

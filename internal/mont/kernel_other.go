@@ -1,0 +1,7 @@
+package mont
+
+const useADX = false
+
+func montMulADX(z, x, y, n *[nWords]uint64, n0 uint64) { montMulGeneric(z, x, y, n, n0) }
+
+func montSqrADX(z, x, n *[nWords]uint64, n0 uint64) { montSqrGeneric(z, x, n, n0) }

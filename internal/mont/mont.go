@@ -1,0 +1,276 @@
+// Package mont implements constant-time arithmetic modulo the 3072-bit prime of
+// the Cognito SRP group (RFC 3526, Section 4; PROTOCOL.md §1), or any other odd
+// modulus of exactly 3072 bits.
+//
+// Elements are kept in Montgomery form (x·R mod N, R = 2^3072) in a fixed-size
+// [Elem], always fully reduced into [0, N). Multiplication and squaring use a
+// 48-word Montgomery kernel: on amd64 with ADX and BMI2 an assembly kernel
+// built on MULX/ADCX/ADOX (chosen at run time), elsewhere, or with the purego
+// build tag, a portable math/bits kernel. Both end with a final subtraction of
+// N done by masking, never by a branch.
+//
+// # Constant time
+//
+// Every operation on an [Elem] — [Modulus.Mul], [Modulus.Sqr], [Modulus.Add],
+// [Modulus.Sub], [Modulus.Equal], [Modulus.IsZero], [Modulus.SetBytes],
+// [Modulus.SetBytesReduce], [Modulus.Bytes] — runs in time independent of the
+// element values, with no branch and no memory index depending on them.
+// [Modulus.Exp] and [FixedBase.Exp] are constant time in the base and in the
+// exponent's value: they use fixed windows, perform the same sequence of
+// squarings and multiplications for every exponent of a given byte length, and
+// read whole precomputed tables with a masked select for every lookup.
+//
+// What is public (may leak through timing): the modulus, the length in bytes
+// of every input (exponents, encodings), which kernel the CPU runs, the base of
+// a [FixedBase] (g is public in SRP), and whether [Modulus.SetBytes] reports an
+// error. Building a [FixedBase] is variable-time in nothing secret either, but
+// it is slow (a few milliseconds): build it once per modulus, for example with
+// sync.OnceValue.
+//
+// # Fixed-base exponentiation
+//
+// [FixedBase] is a Lim–Lee comb of our own (not circl's mlsbset: in Z_N^* a
+// signed digit needs a second table of inverses that a constant-time lookup
+// must scan too, so signed digits save nothing here, and mlsbset's
+// even-exponent refusal and carry branch would need working around). The
+// exponent is cut into columns of combHeight = 52 bits; each group of 5 teeth
+// (260 bits) has a 32-entry table. An exponent of L bits then costs
+// 52 squarings and ⌈L/260⌉·52 multiplications, each multiplication preceded by
+// a scan of one 32-entry (12 KiB) table. The table holds ⌈maxExpBits/260⌉·32
+// elements of 384 bytes: 48 KiB for maxExpBits = 1040, which serves both the
+// 1024-bit a of A = g^a and the 256-bit x of g^x (one group).
+//
+// Choice of the numbers, measured on the project's 2-core machine (see the
+// BenchmarkFixedBase and BenchmarkComb* figures in the tests): 5 teeth (32
+// entries per lookup) against 6 teeth (64 entries) trades 41 fewer
+// multiplications for a lookup twice as long and twice the memory (96 KiB),
+// a wash; 4 teeth costs 51 more multiplications. A column height of 52 makes
+// one group cover a 256-bit SHA-256 exponent, so g^x pays 52 multiplications,
+// not the 208 of a 1040-bit comb; a lower height would cut squarings, already
+// only a fifth of the work, at the price of more groups and memory.
+package mont
+
+import (
+	"crypto/subtle"
+	"errors"
+	"math/bits"
+)
+
+const (
+	nWords = 48          // 64-bit words in a 3072-bit number
+	nBytes = nWords * 8 // 384
+)
+
+// ErrModulus is returned by [NewModulus] for a modulus that this package does
+// not handle: not exactly 3072 bits long, or even.
+var ErrModulus = errors.New("mont: modulus must be odd and exactly 3072 bits")
+
+// ErrRange is returned by [Modulus.SetBytes] for a value that is not below the
+// modulus.
+var ErrRange = errors.New("mont: value out of range [0, N)")
+
+// Elem is an integer modulo a 3072-bit [Modulus], in Montgomery form. The zero
+// value is the element 0. An Elem is only meaningful together with the Modulus
+// that produced it.
+type Elem struct {
+	l [nWords]uint64 // little-endian words of x·R mod N, always < N
+}
+
+// Modulus is an odd 3072-bit modulus with its Montgomery constants. It is
+// read-only after [NewModulus] and safe for concurrent use.
+type Modulus struct {
+	n       [nWords]uint64 // little-endian words
+	n0      uint64         // −N⁻¹ mod 2^64
+	rr      [nWords]uint64 // R² mod N, R = 2^3072
+	one     Elem           // R mod N: 1 in Montgomery form
+	generic bool           // tests: force the portable kernel
+}
+
+// NewModulus returns the modulus whose big-endian encoding is n. Leading zero
+// bytes are allowed, but the value must be odd and exactly 3072 bits long;
+// anything else returns [ErrModulus] (other sizes should use a general-purpose
+// package such as filippo.io/bigmod).
+func NewModulus(n []byte) (*Modulus, error) {
+	for len(n) > 0 && n[0] == 0 { // the modulus is public
+		n = n[1:]
+	}
+	if len(n) != nBytes || n[0]&0x80 == 0 || n[len(n)-1]&1 == 0 {
+		return nil, ErrModulus
+	}
+	m := &Modulus{}
+	bytesToWords(&m.n, n)
+	m.n0 = minusInverse(m.n[0])
+	// R mod N = 2^3072 − N, since 2^3071 < N < 2^3072.
+	var b uint64
+	for i := range m.one.l {
+		m.one.l[i], b = bits.Sub64(0, m.n[i], b)
+	}
+	// R² mod N: double R mod N 3072 times.
+	m.rr = m.one.l
+	for range nBytes * 8 {
+		m.addWords(&m.rr, &m.rr, &m.rr)
+	}
+	return m, nil
+}
+
+// minusInverse returns −x⁻¹ mod 2^64 for odd x, by Newton's iteration.
+func minusInverse(x uint64) uint64 {
+	y := x // correct to 3 bits for odd x
+	for range 5 {
+		y *= 2 - x*y
+	}
+	return -y
+}
+
+// bytesToWords sets z from exactly nBytes big-endian bytes.
+func bytesToWords(z *[nWords]uint64, b []byte) {
+	_ = b[nBytes-1]
+	for i := range z {
+		j := nBytes - 8*i
+		z[i] = uint64(b[j-1]) | uint64(b[j-2])<<8 | uint64(b[j-3])<<16 | uint64(b[j-4])<<24 |
+			uint64(b[j-5])<<32 | uint64(b[j-6])<<40 | uint64(b[j-7])<<48 | uint64(b[j-8])<<56
+	}
+}
+
+// bytesToWordsPadded sets z from at most nBytes big-endian bytes.
+func bytesToWordsPadded(z *[nWords]uint64, b []byte) {
+	var buf [nBytes]byte
+	copy(buf[nBytes-len(b):], b)
+	bytesToWords(z, buf[:])
+}
+
+// SetBytes sets z to the value of the big-endian encoding b, which must be
+// below N. Leading zero bytes are allowed (b may be longer than 384 bytes).
+// It returns [ErrRange] if the value is N or more, leaving z unchanged. The
+// check is constant time; only its outcome is revealed.
+func (m *Modulus) SetBytes(z *Elem, b []byte) error {
+	var extra byte
+	for len(b) > nBytes {
+		extra |= b[0]
+		b = b[1:]
+	}
+	var x [nWords]uint64
+	bytesToWordsPadded(&x, b)
+	var borrow uint64
+	for i := range x {
+		_, borrow = bits.Sub64(x[i], m.n[i], borrow)
+	}
+	// In range iff no extra bytes are set and x − N borrows.
+	if subtle.ConstantTimeByteEq(extra, 0)&int(borrow) == 0 {
+		return ErrRange
+	}
+	m.mulWords(&z.l, &x, &m.rr)
+	return nil
+}
+
+// SetBytesReduce sets z to the value of the big-endian encoding b reduced
+// modulo N. b may have any length; the time taken depends on len(b) only.
+func (m *Modulus) SetBytesReduce(z *Elem, b []byte) {
+	// Horner's rule in chunks of 384 bytes, high chunk first:
+	// acc ← acc·2^3072 + chunk (mod N), with acc in normal (not Montgomery)
+	// form: montMul(acc, R²) = acc·R.
+	var acc, chunk [nWords]uint64
+	first := len(b) % nBytes
+	if first == 0 && len(b) > 0 {
+		first = nBytes
+	}
+	for len(b) > 0 {
+		bytesToWordsPadded(&chunk, b[:first])
+		b = b[first:]
+		first = nBytes
+		m.reduceOnce(&chunk, &chunk, 0) // chunk < 2^3072 < 2N
+		m.mulWords(&acc, &acc, &m.rr)
+		m.addWords(&acc, &acc, &chunk)
+	}
+	m.mulWords(&z.l, &acc, &m.rr)
+}
+
+// Bytes returns the 384-byte big-endian encoding of x (the padded form; strip
+// leading zeros for a minimal encoding).
+func (m *Modulus) Bytes(x *Elem) []byte {
+	return m.AppendBytes(make([]byte, 0, nBytes), x)
+}
+
+// AppendBytes appends the 384-byte big-endian encoding of x to dst.
+func (m *Modulus) AppendBytes(dst []byte, x *Elem) []byte {
+	var one, v [nWords]uint64
+	one[0] = 1
+	m.mulWords(&v, &x.l, &one) // x·R·R⁻¹
+	for i := nWords - 1; i >= 0; i-- {
+		w := v[i]
+		dst = append(dst, byte(w>>56), byte(w>>48), byte(w>>40), byte(w>>32),
+			byte(w>>24), byte(w>>16), byte(w>>8), byte(w))
+	}
+	return dst
+}
+
+// SetOne sets z to 1.
+func (m *Modulus) SetOne(z *Elem) { *z = m.one }
+
+// Mul sets z = x·y mod N. z may alias x or y.
+func (m *Modulus) Mul(z, x, y *Elem) { m.mulWords(&z.l, &x.l, &y.l) }
+
+// Sqr sets z = x² mod N. z may alias x.
+func (m *Modulus) Sqr(z, x *Elem) { m.sqrWords(&z.l, &x.l) }
+
+// Add sets z = x + y mod N. z may alias x or y.
+func (m *Modulus) Add(z, x, y *Elem) { m.addWords(&z.l, &x.l, &y.l) }
+
+// Sub sets z = x − y mod N. z may alias x or y.
+func (m *Modulus) Sub(z, x, y *Elem) {
+	var b uint64
+	for i := range z.l {
+		z.l[i], b = bits.Sub64(x.l[i], y.l[i], b)
+	}
+	mask := -b // add N back if x < y
+	var c uint64
+	for i := range z.l {
+		z.l[i], c = bits.Add64(z.l[i], m.n[i]&mask, c)
+	}
+}
+
+// Equal returns 1 if x == y and 0 otherwise, in constant time.
+func (m *Modulus) Equal(x, y *Elem) int {
+	var d uint64
+	for i := range x.l {
+		d |= x.l[i] ^ y.l[i]
+	}
+	return int(1 ^ (d|-d)>>63)
+}
+
+// IsZero returns 1 if x == 0 and 0 otherwise, in constant time.
+func (m *Modulus) IsZero(x *Elem) int {
+	var zero Elem
+	return m.Equal(x, &zero)
+}
+
+// addWords sets z = x + y mod N for x, y < N.
+func (m *Modulus) addWords(z, x, y *[nWords]uint64) {
+	var t [nWords]uint64
+	var c uint64
+	for i := range t {
+		t[i], c = bits.Add64(x[i], y[i], c)
+	}
+	m.reduceOnce(z, &t, c)
+}
+
+// reduceOnce sets z = hi·2^3072 + t mod N for hi·2^3072 + t < 2N.
+func (m *Modulus) reduceOnce(z, t *[nWords]uint64, hi uint64) { finalSub(z, t, hi, &m.n) }
+
+// mulWords sets z = x·y·R⁻¹ mod N with the fastest available kernel.
+func (m *Modulus) mulWords(z, x, y *[nWords]uint64) {
+	if useADX && !m.generic {
+		montMulADX(z, x, y, &m.n, m.n0)
+		return
+	}
+	montMulGeneric(z, x, y, &m.n, m.n0)
+}
+
+// sqrWords sets z = x²·R⁻¹ mod N with the fastest available kernel.
+func (m *Modulus) sqrWords(z, x *[nWords]uint64) {
+	if useADX && !m.generic {
+		montSqrADX(z, x, &m.n, m.n0)
+		return
+	}
+	montSqrGeneric(z, x, &m.n, m.n0)
+}
