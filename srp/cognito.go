@@ -184,6 +184,11 @@ func DecodeSecretBlock(s string) ([]byte, error) {
 	if len(s) > maxSecretBlock*4/3+4 {
 		return nil, fmt.Errorf("%w: SECRET_BLOCK of %d characters", ErrTooWide, len(s))
 	}
+	if looksLikeUUID(s) {
+		// moto_server sends a UUID here. It happens to be valid URL-safe
+		// base64, but it is not a secret block: say so rather than sign it.
+		return nil, fmt.Errorf("%w: SECRET_BLOCK is a UUID, not base64 of a secret block", ErrMalformedBase64)
+	}
 	std, url := strings.ContainsAny(s, "+/"), strings.ContainsAny(s, "-_")
 	if std && url {
 		return nil, fmt.Errorf("%w: SECRET_BLOCK mixes base64 alphabets", ErrMalformedBase64)
@@ -200,6 +205,23 @@ func DecodeSecretBlock(s string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: SECRET_BLOCK", ErrMalformedBase64)
 	}
 	return b, nil
+}
+
+// looksLikeUUID reports whether s has the 8-4-4-4-12 hex shape of a UUID.
+func looksLikeUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if s[i] != '-' {
+				return false
+			}
+		} else if _, ok := hexNibble(s[i]); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Verifier is what a server stores for a password or a device: the salt and

@@ -101,9 +101,6 @@ func (g *Group) scramble(A, B []byte) ([]byte, error) {
 // parseB parses the server's public B (big-endian), refusing values wider
 // than N and B ≡ 0 mod N.
 func (g *Group) parseB(B []byte) (*bigmod.Nat, error) {
-	if len(B) == 0 {
-		return nil, fmt.Errorf("%w: B", ErrEmpty)
-	}
 	n, err := g.natFromPublic(B)
 	if err != nil {
 		return nil, err
