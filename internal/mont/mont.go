@@ -57,7 +57,7 @@ import (
 )
 
 const (
-	nWords = 48          // 64-bit words in a 3072-bit number
+	nWords = 48         // 64-bit words in a 3072-bit number
 	nBytes = nWords * 8 // 384
 )
 

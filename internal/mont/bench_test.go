@@ -1,0 +1,141 @@
+package mont
+
+import (
+	"math/big"
+	"math/rand/v2"
+	"testing"
+
+	"filippo.io/bigmod"
+)
+
+// benchInputs returns a random base below N and a random exponent of the
+// given bit length with its top bit set.
+func benchInputs(b *testing.B, expBits int) (x *big.Int, e []byte) {
+	r := rand.New(rand.NewChaCha8([32]byte{'b'}))
+	buf := make([]byte, nBytes)
+	for i := range buf {
+		buf[i] = byte(r.Uint32())
+	}
+	x = new(big.Int).Mod(new(big.Int).SetBytes(buf), nBig(b))
+	e = make([]byte, (expBits+7)/8)
+	for i := range e {
+		e[i] = byte(r.Uint32())
+	}
+	e[0] &= byte(1<<((expBits-1)%8+1) - 1)
+	e[0] |= byte(1 << ((expBits - 1) % 8))
+	return x, e
+}
+
+type impl struct {
+	name string
+	run  func(b *testing.B)
+}
+
+func runImpls(b *testing.B, impls []impl) {
+	for _, im := range impls {
+		b.Run("impl="+im.name, func(b *testing.B) {
+			b.ReportAllocs()
+			im.run(b)
+		})
+	}
+}
+
+func benchModulus(b *testing.B, generic bool) *Modulus {
+	m, err := NewModulus(nBytesRFC3526(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.generic = generic
+	return m
+}
+
+func benchBigmod(b *testing.B, x *big.Int) (*bigmod.Modulus, *bigmod.Nat) {
+	bm, err := bigmod.NewModulus(nBytesRFC3526(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	bx, err := bigmod.NewNat().SetBytes(pad384(x), bm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return bm, bx
+}
+
+func mulImpls(b *testing.B, square bool) []impl {
+	x, _ := benchInputs(b, 8)
+	y := new(big.Int).Sub(x, big.NewInt(12345))
+	if square {
+		y = x
+	}
+	N := nBig(b)
+	montRun := func(generic bool) func(b *testing.B) {
+		return func(b *testing.B) {
+			m := benchModulus(b, generic)
+			ex, ey := elem(b, m, x), elem(b, m, y)
+			var z Elem
+			for b.Loop() {
+				if square {
+					m.Sqr(&z, ex)
+				} else {
+					m.Mul(&z, ex, ey)
+				}
+			}
+		}
+	}
+	return []impl{
+		{"mont", montRun(false)},
+		{"purego", montRun(true)},
+		{"mathbig", func(b *testing.B) {
+			z := new(big.Int)
+			for b.Loop() {
+				z.Mul(x, y)
+				z.Mod(z, N)
+			}
+		}},
+		{"bigmod", func(b *testing.B) {
+			bm, z := benchBigmod(b, x) // z = z·y in place
+			_, by := benchBigmod(b, y)
+			for b.Loop() {
+				z.Mul(by, bm)
+			}
+		}},
+	}
+}
+
+func BenchmarkMul(b *testing.B) { runImpls(b, mulImpls(b, false)) }
+
+func BenchmarkSqr(b *testing.B) { runImpls(b, mulImpls(b, true)) }
+
+// BenchmarkExp is the S = base^(a+u·x) step of PROTOCOL.md §3: a random base
+// and a 1025-bit exponent.
+func BenchmarkExp(b *testing.B) {
+	x, e := benchInputs(b, 1025)
+	N := nBig(b)
+	montRun := func(generic bool) func(b *testing.B) {
+		return func(b *testing.B) {
+			m := benchModulus(b, generic)
+			ex := elem(b, m, x)
+			var z Elem
+			for b.Loop() {
+				m.Exp(&z, ex, e)
+			}
+		}
+	}
+	runImpls(b, []impl{
+		{"mont", montRun(false)},
+		{"purego", montRun(true)},
+		{"mathbig", func(b *testing.B) {
+			z, be := new(big.Int), new(big.Int).SetBytes(e)
+			for b.Loop() {
+				z.Exp(x, be, N)
+			}
+		}},
+		{"bigmod", func(b *testing.B) {
+			bm, bx := benchBigmod(b, x)
+			z := bigmod.NewNat()
+			for b.Loop() {
+				z.Exp(bx, e, bm)
+			}
+		}},
+	})
+}

@@ -1,0 +1,261 @@
+//go:build ignore
+
+// This program generates mont_amd64.s: the 48-word Montgomery multiplication
+// and squaring kernels for CPUs with ADX and BMI2. Run it with go generate.
+//
+// Every inner step has the same shape, after Intel's "New Instructions
+// Supporting Large Integer Arithmetic" (2012): MULX forms the 128-bit product
+// without touching the flags, ADCX adds the low half and the old word with the
+// carry flag, ADOX adds the previous high half with the overflow flag. The two
+// carry chains run side by side, so no step waits for another's carry.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+)
+
+const words = 48
+
+var out bytes.Buffer
+
+func p(format string, args ...any) { fmt.Fprintf(&out, "\t"+format+"\n", args...) }
+func label(l string)               { fmt.Fprintf(&out, "%s:\n", l) }
+func comment(c string)             { fmt.Fprintf(&out, "\n\t// %s\n", c) }
+
+// step emits word += DX·src + carries, where hiPrev holds the high half of the
+// previous step and hiNew receives this step's. dst == "" drops the result
+// (it is zero by construction).
+func step(src, word, dst, hiPrev, hiNew string) {
+	p("MULXQ %s, R8, %s", src, hiNew)
+	p("ADCXQ %s, R8", word)
+	if hiPrev != "" {
+		p("ADOXQ %s, R8", hiPrev)
+	}
+	if dst != "" {
+		p("MOVQ R8, %s", dst)
+	}
+}
+
+// finalSub emits z = t − n if hi·2^3072 + t ≥ n, else t, with t at tOff(SP),
+// the carry word in register hi, n at (nReg) and z at (DI). The choice is made
+// with CMOV on the borrow: no branch.
+func finalSub(tOff int, hi, nReg string) {
+	comment("z = t − n, then put t back if that borrowed (hi = 0 and t < n)")
+	p("MOVQ z+0(FP), DI")
+	for j := range words {
+		p("MOVQ %d(SP), R8", tOff+8*j)
+		if j == 0 {
+			p("SUBQ (%s), R8", nReg)
+		} else {
+			p("SBBQ %d(%s), R8", 8*j, nReg)
+		}
+		p("MOVQ R8, %d(DI)", 8*j)
+	}
+	p("SBBQ $0, %s", hi) // borrows iff hi = 0 and t < n: then keep t
+	for j := range words {
+		p("MOVQ %d(DI), R8", 8*j)
+		p("CMOVQCS %d(SP), R8", tOff+8*j)
+		p("MOVQ R8, %d(DI)", 8*j)
+	}
+}
+
+func mul() {
+	out.WriteString(`
+// func montMulADX(z, x, y, n *[48]uint64, n0 uint64)
+//
+// Word-by-word Montgomery multiplication. t (50 words) lives at 0(SP):
+// each of the 48 rounds adds x·y[i], then m·n with m = t[0]·n0, and shifts t
+// down one word.
+TEXT ·montMulADX(SB), 0, $400-40
+	MOVQ x+8(FP), DI
+	MOVQ y+16(FP), SI
+	MOVQ n+24(FP), CX
+	XORL AX, AX // AX stays zero
+`)
+	for j := range words + 2 {
+		p("MOVQ AX, %d(SP)", 8*j)
+	}
+	p("MOVQ $%d, BX", words)
+	label("mulRound")
+	comment("t += x·y[i]")
+	p("MOVQ (SI), DX")
+	p("XORL R9, R9") // clears CF and OF; R9 = previous high half = 0
+	hi := [2]string{"R9", "R10"}
+	for j := range words {
+		step(fmt.Sprintf("%d(DI)", 8*j), fmt.Sprintf("%d(SP)", 8*j), fmt.Sprintf("%d(SP)", 8*j), hi[j%2], hi[(j+1)%2])
+	}
+	h := hi[words%2]
+	p("MOVQ %d(SP), R8", 8*words)
+	p("ADCXQ %s, R8", h)
+	p("ADOXQ AX, R8")
+	p("MOVQ R8, %d(SP)", 8*words)
+	p("MOVQ AX, R8")
+	p("ADCXQ AX, R8")
+	p("ADOXQ AX, R8")
+	p("MOVQ R8, %d(SP)", 8*words+8)
+
+	comment("t = (t + m·n) / 2^64 with m = t[0]·n0")
+	p("MOVQ (SP), DX")
+	p("IMULQ n0+32(FP), DX")
+	p("XORL R9, R9")
+	for j := range words {
+		dst := fmt.Sprintf("%d(SP)", 8*(j-1))
+		if j == 0 {
+			dst = ""
+		}
+		step(fmt.Sprintf("%d(CX)", 8*j), fmt.Sprintf("%d(SP)", 8*j), dst, hi[j%2], hi[(j+1)%2])
+	}
+	p("MOVQ %d(SP), R8", 8*words)
+	p("ADCXQ %s, R8", h)
+	p("ADOXQ AX, R8")
+	p("MOVQ R8, %d(SP)", 8*(words-1))
+	p("MOVQ %d(SP), R8", 8*words+8)
+	p("ADCXQ AX, R8")
+	p("ADOXQ AX, R8")
+	p("MOVQ R8, %d(SP)", 8*words)
+
+	p("ADDQ $8, SI")
+	p("DECQ BX")
+	p("JNZ mulRound")
+
+	p("MOVQ %d(SP), BX", 8*words)
+	finalSub(0, "BX", "CX")
+	p("RET")
+}
+
+// sqr emits the squaring kernel. The product p (96 words) lives at 0(SP).
+//
+// Cross products x[i]·x[j], i < j, are added row by row (row i uses DX = x[i]).
+// Rows are grouped in blocks of 8: row i = 8k + r first covers the rest of its
+// own block (j = i+1 .. 8k+7, unrolled), then the following blocks 8 words at
+// a time in a loop whose control (LEAQ, JCXZ) leaves CF and OF alone, so the
+// two carry chains run across the whole row.
+func sqr() {
+	out.WriteString(`
+// func montSqrADX(z, x, n *[48]uint64, n0 uint64)
+//
+// The square from its cross products, doubled, plus the squares x[i]², then a
+// Montgomery reduction of the 96-word product.
+TEXT ·montSqrADX(SB), 0, $768-32
+	MOVQ x+8(FP), SI
+	XORL AX, AX // AX stays zero
+`)
+	for j := range words {
+		p("MOVQ AX, %d(SP)", 8*j)
+	}
+	hi := [2]string{"R9", "R10"}
+	// row emits row r of the block at DI (x) and R11 (p at the block's
+	// diagonal, index 16k); chunks says whether blocks follow (k < 5).
+	row := func(blk string, r int, chunks bool) {
+		p("MOVQ %d(DI), DX", 8*r)
+		p("XORL R9, R9")
+		n := 0
+		for s := r + 1; s < 8; s++ {
+			step(fmt.Sprintf("%d(DI)", 8*s), fmt.Sprintf("%d(R11)", 8*(r+s)), fmt.Sprintf("%d(R11)", 8*(r+s)), hi[n%2], hi[(n+1)%2])
+			n++
+		}
+		if n%2 == 1 {
+			p("MOVQ R10, R9") // the loop expects the high half in R9
+		}
+		if !chunks {
+			p("ADCXQ AX, R9")
+			p("ADOXQ AX, R9")
+			p("MOVQ R9, %d(R11)", 8*(r+8))
+			return
+		}
+		// p index of x[8c+s] in row 8k+r is 8k+r+8c+s: R13 = &p[8k+8c], R12 = &x[8c].
+		p("LEAQ 64(DI), R12")
+		p("LEAQ 64(R11), R13")
+		p("MOVQ BX, CX") // 5−k blocks follow
+		l := fmt.Sprintf("%sRow%dChunk", blk, r)
+		label(l)
+		for s := range 8 {
+			step(fmt.Sprintf("%d(R12)", 8*s), fmt.Sprintf("%d(R13)", 8*(r+s)), fmt.Sprintf("%d(R13)", 8*(r+s)), hi[s%2], hi[(s+1)%2])
+		}
+		p("LEAQ 64(R12), R12")
+		p("LEAQ 64(R13), R13")
+		p("LEAQ -1(CX), CX")
+		p("JCXZQ %sRow%dEnd", blk, r)
+		p("JMP %s", l)
+		label(fmt.Sprintf("%sRow%dEnd", blk, r))
+		// R13 = &p[8k+48]: the row's top word, p[8k+r+48], is new.
+		p("ADCXQ AX, R9")
+		p("ADOXQ AX, R9")
+		p("MOVQ R9, %d(R13)", 8*r)
+	}
+	comment("cross products, blocks 0 to 4")
+	p("MOVQ SI, DI")
+	p("MOVQ SP, R11")
+	p("MOVQ $5, BX")
+	label("sqrBlock")
+	for r := range 8 {
+		row("sqrBlock", r, true)
+	}
+	p("ADDQ $64, DI")
+	p("ADDQ $128, R11")
+	p("DECQ BX")
+	p("JNZ sqrBlock")
+	comment("cross products, block 5")
+	for r := range 7 {
+		row("sqrLast", r, false)
+	}
+	p("MOVQ AX, %d(SP)", 8*95)
+
+	comment("p = 2·p + Σ x[i]²·2^(128i): doubling on the CF chain, squares on the OF chain")
+	p("XORL R8, R8")
+	for i := range words {
+		p("MOVQ %d(SI), DX", 8*i)
+		p("MULXQ DX, R9, R10")
+		p("MOVQ %d(SP), R8", 16*i)
+		p("ADCXQ R8, R8")
+		p("ADOXQ R9, R8")
+		p("MOVQ R8, %d(SP)", 16*i)
+		p("MOVQ %d(SP), R8", 16*i+8)
+		p("ADCXQ R8, R8")
+		p("ADOXQ R10, R8")
+		p("MOVQ R8, %d(SP)", 16*i+8)
+	}
+
+	comment("Montgomery reduction: 48 rounds adding m·n·2^(64i), m = p[i]·n0; BX carries into p[i+48]")
+	p("MOVQ n+16(FP), R12")
+	p("MOVQ SP, R11")
+	p("XORL BX, BX")
+	p("MOVQ $%d, CX", words)
+	label("sqrReduce")
+	p("MOVQ (R11), DX")
+	p("IMULQ n0+24(FP), DX")
+	p("XORL R9, R9")
+	for j := range words {
+		dst := fmt.Sprintf("%d(R11)", 8*j)
+		if j == 0 {
+			dst = ""
+		}
+		step(fmt.Sprintf("%d(R12)", 8*j), fmt.Sprintf("%d(R11)", 8*j), dst, hi[j%2], hi[(j+1)%2])
+	}
+	h := hi[words%2]
+	p("MOVQ %d(R11), R8", 8*words)
+	p("ADCXQ %s, R8", h)
+	p("ADOXQ BX, R8")
+	p("MOVQ R8, %d(R11)", 8*words)
+	p("MOVQ AX, BX")
+	p("ADCXQ AX, BX")
+	p("ADOXQ AX, BX")
+	p("ADDQ $8, R11")
+	p("DECQ CX")
+	p("JNZ sqrReduce")
+
+	finalSub(8*words, "BX", "R12")
+	p("RET")
+}
+
+func main() {
+	out.WriteString("// Code generated by gen_amd64.go; DO NOT EDIT.\n\n//go:build amd64 && !purego\n\n#include \"textflag.h\"\n")
+	mul()
+	sqr()
+	if err := os.WriteFile("mont_amd64.s", out.Bytes(), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

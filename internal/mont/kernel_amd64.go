@@ -1,0 +1,21 @@
+//go:build amd64 && !purego
+
+package mont
+
+import "golang.org/x/sys/cpu"
+
+//go:generate go run gen_amd64.go
+
+// useADX selects the assembly kernels of mont_amd64.s, which need MULX (BMI2)
+// and ADCX/ADOX (ADX).
+var useADX = cpu.X86.HasADX && cpu.X86.HasBMI2
+
+// montMulADX is montMulGeneric for CPUs with ADX and BMI2.
+//
+//go:noescape
+func montMulADX(z, x, y, n *[nWords]uint64, n0 uint64)
+
+// montSqrADX is montSqrGeneric for CPUs with ADX and BMI2.
+//
+//go:noescape
+func montSqrADX(z, x, n *[nWords]uint64, n0 uint64)
