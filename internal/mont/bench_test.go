@@ -3,6 +3,7 @@ package mont
 import (
 	"math/big"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"filippo.io/bigmod"
@@ -138,4 +139,63 @@ func BenchmarkExp(b *testing.B) {
 			}
 		}},
 	})
+}
+
+// BenchmarkFixedBase is A = g^a (1024-bit a) and g^x (256-bit x) of
+// PROTOCOL.md §3 and §6, with g = 2; mont uses a FixedBase built for 1040 bits.
+func BenchmarkFixedBase(b *testing.B) {
+	N := nBig(b)
+	two := big.NewInt(2)
+	for _, bits := range []int{1024, 256} {
+		_, e := benchInputs(b, bits)
+		montRun := func(generic bool) func(b *testing.B) {
+			return func(b *testing.B) {
+				m := benchModulus(b, generic)
+				fb := newGTable(b, m)
+				var z Elem
+				for b.Loop() {
+					fb.Exp(&z, e)
+				}
+			}
+		}
+		b.Run("bits="+strconv.Itoa(bits), func(b *testing.B) {
+			runImpls(b, []impl{
+				{"mont", montRun(false)},
+				{"purego", montRun(true)},
+				{"mathbig", func(b *testing.B) {
+					z, be := new(big.Int), new(big.Int).SetBytes(e)
+					for b.Loop() {
+						z.Exp(two, be, N)
+					}
+				}},
+				{"bigmod", func(b *testing.B) {
+					bm, bg := benchBigmod(b, two)
+					z := bigmod.NewNat()
+					for b.Loop() {
+						z.Exp(bg, e, bm)
+					}
+				}},
+			})
+		})
+	}
+}
+
+// BenchmarkNewFixedBase is the one-time cost of the g table for 1040 bits.
+func BenchmarkNewFixedBase(b *testing.B) {
+	b.ReportAllocs()
+	m := benchModulus(b, false)
+	for b.Loop() {
+		newGTable(b, m)
+	}
+}
+
+// BenchmarkLookup is one constant-time scan of a 32-entry table.
+func BenchmarkLookup(b *testing.B) {
+	var table [tableSize]Elem
+	var z Elem
+	i := 0
+	for b.Loop() {
+		lookup(&z, &table, i&31)
+		i++
+	}
 }

@@ -407,6 +407,10 @@ func FuzzExp(f *testing.F) {
 	f.Add([]byte{2}, append([]byte{1}, bytes.Repeat([]byte{0xa5}, 128)...))
 	N := nBig(f)
 	ks := kernels(f)
+	var gs []*FixedBase
+	for _, k := range ks {
+		gs = append(gs, newGTable(f, k.m))
+	}
 	f.Fuzz(func(t *testing.T, xb, e []byte) {
 		if len(e) > 140 {
 			t.Skip("exponents longer than 140 bytes are not used")
@@ -419,6 +423,14 @@ func FuzzExp(f *testing.F) {
 			k.m.Exp(&z, &ex, e)
 			if got := k.m.Bytes(&z); !bytes.Equal(got, want) {
 				t.Fatalf("%s: Exp(%x, %x) = %x, want %x", k.name, x, e, got, want)
+			}
+		}
+		want = pad384(new(big.Int).Exp(big.NewInt(2), new(big.Int).SetBytes(e), N))
+		for i, k := range ks {
+			var z Elem
+			gs[i].Exp(&z, e)
+			if got := k.m.Bytes(&z); !bytes.Equal(got, want) {
+				t.Fatalf("%s: FixedBase 2^%x = %x, want %x", k.name, e, got, want)
 			}
 		}
 	})
