@@ -1,0 +1,197 @@
+package flow
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/caldera-srp/caldera/srp"
+)
+
+// AuthFlow selects how a sign-in starts (PROTOCOL.md §7).
+type AuthFlow string
+
+// The flows a Machine can run. CustomAuthSRP is sent as CUSTOM_AUTH with
+// CHALLENGE_NAME=SRP_A; AdminUserPasswordAuth requires Config.Admin.
+const (
+	UserSRPAuth           AuthFlow = "USER_SRP_AUTH"
+	CustomAuth            AuthFlow = "CUSTOM_AUTH"
+	CustomAuthSRP         AuthFlow = "CUSTOM_AUTH+SRP_A"
+	UserAuth              AuthFlow = "USER_AUTH"
+	UserPasswordAuth      AuthFlow = "USER_PASSWORD_AUTH"
+	RefreshTokenAuth      AuthFlow = "REFRESH_TOKEN_AUTH"
+	AdminUserPasswordAuth AuthFlow = "ADMIN_USER_PASSWORD_AUTH"
+)
+
+var flows = [...]AuthFlow{UserSRPAuth, CustomAuth, CustomAuthSRP, UserAuth, UserPasswordAuth, RefreshTokenAuth, AdminUserPasswordAuth}
+
+// wire returns the AuthFlow value sent to the service.
+func (f AuthFlow) wire() string {
+	if f == CustomAuthSRP {
+		return string(CustomAuth)
+	}
+	return string(f)
+}
+
+// Device is a remembered device record (PROTOCOL.md §6). DevicePassword is
+// secret: store it as carefully as a refresh token.
+type Device struct {
+	DeviceKey      string `json:"DeviceKey"`
+	DeviceGroupKey string `json:"DeviceGroupKey"`
+	DevicePassword string `json:"DevicePassword"`
+}
+
+// DevicePolicy says what the machine does with NewDeviceMetadata.
+type DevicePolicy int
+
+const (
+	// ConfirmDevice (the default) calls ConfirmDevice and hands back the
+	// device record, without UpdateDeviceStatus.
+	ConfirmDevice DevicePolicy = iota
+	// RememberDevice also calls UpdateDeviceStatus "remembered" when the
+	// service says the user must confirm (UserConfirmationNecessary).
+	RememberDevice
+	// DoNotRememberDevice calls UpdateDeviceStatus "not_remembered" when
+	// the user must confirm.
+	DoNotRememberDevice
+	// IgnoreDevice ignores NewDeviceMetadata: no ConfirmDevice.
+	IgnoreDevice
+)
+
+// DefaultSessionLifetime is how long a Cognito Session stays valid by
+// default (PROTOCOL.md §7: 3 minutes).
+const DefaultSessionLifetime = 3 * time.Minute
+
+// Config configures a Machine.
+type Config struct {
+	// UserPoolID is "REGION_NAME" (PROTOCOL.md §9); the SRP pool name is the
+	// part after '_'. Required.
+	UserPoolID string
+	// ClientID is the app client id. Required.
+	ClientID string
+	// ClientSecret is the app client secret, if the client has one; every
+	// request then carries SECRET_HASH (PROTOCOL.md §5).
+	ClientSecret string
+	// Username is the name the user typed (possibly an alias). For
+	// RefreshTokenAuth with a client secret it must be the internal user
+	// name (Result.UserID) or the sub, the names that SECRET_HASH works with.
+	Username string
+	// Password is held in memory only; it is never saved or logged.
+	Password string
+	// Flow is the AuthFlow to start. Required.
+	Flow AuthFlow
+	// PreferredChallenge is USER_AUTH's PREFERRED_CHALLENGE (PASSWORD_SRP,
+	// PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN), optional.
+	PreferredChallenge string
+	// RefreshToken is required for RefreshTokenAuth.
+	RefreshToken string
+	// Admin uses AdminInitiateAuth and AdminRespondToAuthChallenge (with
+	// UserPoolId); the transport must sign requests with AWS credentials.
+	Admin bool
+	// Device is a remembered device; when nil and Devices is set, the
+	// device is looked up in Devices by pool and Username.
+	Device *Device
+	// Devices is an optional store to look remembered devices up in.
+	Devices DeviceStore
+	// ClientMetadata is passed through with every InitiateAuth and
+	// RespondToAuthChallenge.
+	ClientMetadata map[string]string
+	// Rand is the source of randomness (SRP exponents, device secrets).
+	// Nil means crypto/rand.Reader.
+	Rand io.Reader
+	// Now is the clock. Nil means time.Now.
+	Now func() time.Time
+	// DeviceName is sent with ConfirmDevice; default "caldera".
+	DeviceName string
+	// DevicePolicy says what to do with NewDeviceMetadata.
+	DevicePolicy DevicePolicy
+	// FriendlyDeviceName is sent with VerifySoftwareToken, optional.
+	FriendlyDeviceName string
+	// TOTPIssuer is the issuer shown in the otpauth URI of a TOTP set-up
+	// prompt; default "Cognito".
+	TOTPIssuer string
+	// SessionLifetime is how long a Session is valid; default
+	// DefaultSessionLifetime.
+	SessionLifetime time.Duration
+}
+
+func (c *Config) configError(field, why string) error {
+	return fmt.Errorf("%w: %s %s", ErrInvalidConfig, field, why)
+}
+
+// validateBase checks what both New and Restore need.
+func (c *Config) validateBase() (poolName string, err error) {
+	if c.UserPoolID == "" || len(c.UserPoolID) > 55 {
+		return "", c.configError("UserPoolID", "is empty or longer than 55 characters")
+	}
+	poolName, err = srp.PoolName(c.UserPoolID)
+	if err != nil {
+		return "", c.configError("UserPoolID", "is not REGION_NAME")
+	}
+	if c.ClientID == "" {
+		return "", c.configError("ClientID", "is empty")
+	}
+	if c.SessionLifetime < 0 {
+		return "", c.configError("SessionLifetime", "is negative")
+	}
+	if c.Device != nil && (c.Device.DeviceKey == "" || c.Device.DeviceGroupKey == "" || c.Device.DevicePassword == "") {
+		return "", c.configError("Device", "has an empty field")
+	}
+	if c.DevicePolicy < ConfirmDevice || c.DevicePolicy > IgnoreDevice {
+		return "", c.configError("DevicePolicy", "is unknown")
+	}
+	return poolName, nil
+}
+
+func (c *Config) validate() (string, error) {
+	poolName, err := c.validateBase()
+	if err != nil {
+		return "", err
+	}
+	known := false
+	for _, f := range flows {
+		known = known || f == c.Flow
+	}
+	if !known {
+		return "", c.configError("Flow", "is unknown")
+	}
+	if c.Flow == AdminUserPasswordAuth && !c.Admin {
+		return "", c.configError("Flow", "ADMIN_USER_PASSWORD_AUTH needs Admin")
+	}
+	switch c.Flow {
+	case RefreshTokenAuth:
+		if c.RefreshToken == "" {
+			return "", c.configError("RefreshToken", "is empty")
+		}
+		if c.ClientSecret != "" && c.Username == "" {
+			return "", c.configError("Username", "is needed for SECRET_HASH")
+		}
+	default:
+		if c.Username == "" {
+			return "", c.configError("Username", "is empty")
+		}
+	}
+	switch c.Flow {
+	case UserSRPAuth, CustomAuthSRP, UserPasswordAuth, AdminUserPasswordAuth:
+		if c.Password == "" {
+			return "", c.configError("Password", "is empty")
+		}
+	case UserAuth:
+		switch c.PreferredChallenge {
+		case "", "PASSWORD_SRP", "PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN":
+		default:
+			return "", c.configError("PreferredChallenge", "is unknown")
+		}
+		if (c.PreferredChallenge == "PASSWORD_SRP" || c.PreferredChallenge == "PASSWORD") && c.Password == "" {
+			return "", c.configError("Password", "is empty")
+		}
+	}
+	return poolName, nil
+}
+
+func (c *Config) sessionLifetime() time.Duration {
+	if c.SessionLifetime == 0 {
+		return DefaultSessionLifetime
+	}
+	return c.SessionLifetime
+}
