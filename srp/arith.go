@@ -4,62 +4,40 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
-
-	"filippo.io/bigmod"
 )
 
-// This file is the only place that does modular arithmetic. Secret values
-// (exponents a, b, x, a + u·x; the verifier v; g^x; S) only ever pass through
-// filippo.io/bigmod, whose operations are constant-time in the values for a
-// fixed modulus and fixed exponent length.
-
-// natFromPublic parses the public big-endian integer b (leading zeros
-// allowed) into [0, N). Values with more bits than N are refused with
-// ErrTooWide; values in [N, 2^bitlen(N)) are reduced, as Cognito clients hash
-// B as received but compute with B mod N.
-func (g *Group) natFromPublic(b []byte) (*bigmod.Nat, error) {
-	b = trimLeadingZeros(b)
-	if len(b) > g.size {
-		return nil, fmt.Errorf("%w: %d bytes", ErrTooWide, len(b))
-	}
-	n, err := bigmod.NewNat().SetOverflowingBytes(b, g.m)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %d bits", ErrTooWide, bitLen(b))
-	}
-	return n, nil
+// arith is the modular arithmetic of one group. Every value crosses it as
+// big-endian bytes; results have the byte length of N. Two implementations:
+// montArith (internal/mont: the fast 3072-bit kernels and a fixed-base comb
+// for g), used whenever N has exactly 3072 bits, and bigmodArith
+// (filippo.io/bigmod) for every other size. Both are constant-time in every
+// secret input (exponents, v, and the intermediate values) for fixed input
+// lengths; public inputs (A, B, u, g, k, N) may be handled with ordinary
+// code, but are not.
+type arith interface {
+	// checkPublic validates a public value: more bits than N is ErrTooWide;
+	// it reports whether the value is zero mod N.
+	checkPublic(b []byte) (zero bool, err error)
+	// checkSecret reports ErrTooWide unless the secret value b is below N,
+	// in constant time for a fixed len(b).
+	checkSecret(b []byte) error
+	// expG returns g^e mod N.
+	expG(e []byte) []byte
+	// clientPremaster returns (B − k·g^x)^e mod N (RFC 5054, Section 2.6),
+	// for a public B already checked by checkPublic.
+	clientPremaster(B, x, e []byte) []byte
+	// serverPublic returns k·v + g^b mod N (RFC 5054, Section 2.5.3).
+	serverPublic(v, b []byte) []byte
+	// serverPremaster returns (A · v^u)^b mod N (RFC 5054, Section 2.6),
+	// for a public A already checked by checkPublic.
+	serverPremaster(v, u, A, b []byte) []byte
 }
-
-// natFromSecret loads a secret value that is known to be < N (a verifier
-// produced by this package or a stored one). It is constant-time for a
-// fixed input length.
-func (g *Group) natFromSecret(b []byte) (*bigmod.Nat, error) {
-	if len(b) > g.size {
-		return nil, fmt.Errorf("%w: secret value longer than N", ErrTooWide)
-	}
-	n, err := bigmod.NewNat().SetBytes(b, g.m)
-	if err != nil {
-		return nil, fmt.Errorf("%w: secret value not below N", ErrTooWide)
-	}
-	return n, nil
-}
-
-// expG returns g^e mod N. Constant-time in e for a fixed len(e).
-func (g *Group) expG(e []byte) *bigmod.Nat {
-	return bigmod.NewNat().Exp(g.gNat, e, g.m)
-}
-
-// exp returns base^e mod N. Constant-time in base and e for a fixed len(e).
-func (g *Group) exp(base *bigmod.Nat, e []byte) *bigmod.Nat {
-	return bigmod.NewNat().Exp(base, e, g.m)
-}
-
-// bytesOf returns x as big-endian bytes of exactly the length of N.
-func (g *Group) bytesOf(x *bigmod.Nat) []byte { return x.Bytes(g.m) }
 
 // clientExponent returns a + u·x as big-endian bytes of a length that only
 // depends on the lengths of its inputs: max(len(a), len(u)+len(x)) + 1. It
 // runs in constant time (schoolbook multiplication on 64-bit words with
-// math/bits-style carries, no data-dependent branches).
+// math/bits carries, no data-dependent branches). The sum is not reduced:
+// the reference clients do not reduce it either (PROTOCOL.md §3 step 5).
 func clientExponent(a, u, x []byte) []byte {
 	aw, uw, xw := toWords(a), toWords(u), toWords(x)
 	n := len(uw) + len(xw)
@@ -104,14 +82,16 @@ func toWords(b []byte) []uint64 {
 	return w
 }
 
+// bitLen returns the bit length of a public big-endian integer.
 func bitLen(b []byte) int {
 	b = trimLeadingZeros(b)
 	if len(b) == 0 {
 		return 0
 	}
-	n := 8 * len(b)
-	for c := b[0]; c&0x80 == 0; c <<= 1 {
-		n--
-	}
-	return n
+	return 8*len(b) - bits.LeadingZeros8(b[0])
+}
+
+// tooWide is the error for a public value with more bits than N.
+func tooWide(b []byte) error {
+	return fmt.Errorf("%w: %d bits", ErrTooWide, bitLen(b))
 }

@@ -99,8 +99,7 @@ func (c *Client) PasswordClaim(p PasswordClaimParams) (*Claim, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SRP_B: %w", err)
 	}
-	Bn, err := g.parseB(B)
-	if err != nil {
+	if err := g.parseB(B); err != nil {
 		return nil, err
 	}
 	if p.Salt == "" {
@@ -120,7 +119,7 @@ func (c *Client) PasswordClaim(p PasswordClaimParams) (*Claim, error) {
 	}
 
 	x := cognitoX(salt, p.PoolName, p.UserIDForSRP, p.Password)
-	S := c.premaster(Bn, x, u)
+	S := c.premaster(B, x, u)
 	ikm := PadHex(S)
 	hsalt := PadHex(u)
 	key := hkdf.CognitoKey(ikm, hsalt)
@@ -254,7 +253,7 @@ func PasswordVerifierFromSalt(salt []byte, poolName, userID, password string) (*
 	}
 	g := Cognito()
 	x := cognitoX(salt, poolName, userID, password)
-	return &Verifier{Salt: append([]byte(nil), salt...), V: g.bytesOf(g.expG(x))}, nil
+	return &Verifier{Salt: append([]byte(nil), salt...), V: g.ar.expG(x)}, nil
 }
 
 // DeviceSecretVerifierConfig is the ConfirmDevice parameter of the same
@@ -318,11 +317,13 @@ func ParseDeviceSecretVerifierConfig(c DeviceSecretVerifierConfig) (*Verifier, e
 		return nil, fmt.Errorf("%w: device PasswordVerifier", ErrMalformedBase64)
 	}
 	g := Cognito()
-	vn, err := g.natFromPublic(v)
-	if err != nil {
+	if _, err := g.ar.checkPublic(v); err != nil {
 		return nil, err
 	}
-	return &Verifier{Salt: PadHex(salt), V: g.bytesOf(vn)}, nil
+	if err := g.ar.checkSecret(v); err != nil {
+		return nil, err
+	}
+	return &Verifier{Salt: PadHex(salt), V: leftPad(v, g.size)}, nil
 }
 
 // VerifyClaimParams are what a server needs to check a claim: the public
@@ -358,8 +359,7 @@ func (s *Server) VerifyPasswordClaim(p VerifyClaimParams) error {
 	if err != nil {
 		return fmt.Errorf("SRP_A: %w", err)
 	}
-	An, err := g.parseA(A)
-	if err != nil {
+	if err := g.parseA(A); err != nil {
 		return err
 	}
 	got, err := base64.StdEncoding.Strict().DecodeString(p.Signature)
@@ -370,7 +370,7 @@ func (s *Server) VerifyPasswordClaim(p VerifyClaimParams) error {
 	if err != nil {
 		return err
 	}
-	S := s.premaster(An, u)
+	S := s.premaster(A, u)
 	key := hkdf.CognitoKey(PadHex(S), PadHex(u))
 	want := claimSignature(key, p.PoolName, p.UserIDForSRP, p.SecretBlock, p.Timestamp)
 	if subtle.ConstantTimeCompare(got, want) != 1 {
@@ -388,4 +388,13 @@ func randomBytes(r io.Reader, n int) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %v", ErrRandom, err)
 	}
 	return b, nil
+}
+
+// leftPad returns b left-padded with zeros to n bytes (b is at most n bytes
+// once its leading zeros are dropped).
+func leftPad(b []byte, n int) []byte {
+	b = trimLeadingZeros(b)
+	out := make([]byte, n)
+	copy(out[n-len(b):], b)
+	return out
 }

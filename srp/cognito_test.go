@@ -13,7 +13,7 @@ type jsCase struct {
 	ID    string `json:"id"`
 	Input struct {
 		PoolName, Username, Password, SmallA, SrpB, Salt, SecretBlock, Timestamp string
-		DeviceGroupKey, DeviceKey, DevicePassword, DeviceSalt                   string
+		DeviceGroupKey, DeviceKey, DevicePassword, DeviceSalt                    string
 	} `json:"input"`
 	Expected struct {
 		PasswordClaim  map[string]any `json:"password_claim"`

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"hash"
 	"sync"
-
-	"filippo.io/bigmod"
 )
 
 // Encoding says how integers are turned into bytes before they are hashed.
@@ -42,20 +40,22 @@ type GroupParams struct {
 	SecretSize int
 	// K, when set, overrides the multiplier k = H(N ‖ enc(g)) (big-endian).
 	K []byte
+
+	// portableArith forces the bigmod arithmetic for a 3072-bit modulus
+	// (tests and baselines compare the two).
+	portableArith bool
 }
 
 // Group is an SRP group: modulus N, generator g, hash H and the encoding of
 // integers fed to H. A Group is immutable and safe for concurrent use.
 type Group struct {
 	name       string
-	m          *bigmod.Modulus
+	ar         arith
 	nBytes     []byte // N, minimal big-endian
 	size       int    // byte length of N
 	g          uint
-	gNat       *bigmod.Nat
 	hash       crypto.Hash
 	enc        Encoding
-	k          *bigmod.Nat
 	kBytes     []byte
 	secretSize int
 }
@@ -73,26 +73,17 @@ func NewGroup(p GroupParams) (*Group, error) {
 	if p.Encoding != EncodePad && p.Encoding != EncodePadHex {
 		return nil, fmt.Errorf("%w: unknown encoding", ErrGroup)
 	}
-	m, err := bigmod.NewModulus(n)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrGroup, err)
-	}
-	if p.G < 2 {
+	if p.G < 2 || bitLen(uintBytes(p.G)) >= bitLen(n) {
 		return nil, fmt.Errorf("%w: generator must be at least 2", ErrGroup)
 	}
 	gr := &Group{
 		name:       p.Name,
-		m:          m,
 		nBytes:     n,
-		size:       m.Size(),
+		size:       len(n),
 		g:          p.G,
 		hash:       p.Hash,
 		enc:        p.Encoding,
 		secretSize: p.SecretSize,
-	}
-	gr.gNat, err = gr.natFromPublic(uintBytes(p.G))
-	if err != nil {
-		return nil, fmt.Errorf("%w: generator out of range", ErrGroup)
 	}
 	if gr.secretSize == 0 {
 		gr.secretSize = 32
@@ -105,11 +96,19 @@ func NewGroup(p GroupParams) (*Group, error) {
 		// RFC 5054, Section 2.6: k = H(N | PAD(g)). Cognito: H(padHex(N) | padHex(g)).
 		kb = gr.hashInts(n, uintBytes(p.G))
 	}
-	gr.k, err = gr.natFromPublic(kb)
-	if err != nil {
-		return nil, fmt.Errorf("%w: k out of range", ErrGroup)
-	}
 	gr.kBytes = trimLeadingZeros(kb)
+	if bitLen(gr.kBytes) > bitLen(n) {
+		return nil, fmt.Errorf("%w: k wider than N", ErrGroup)
+	}
+	var err error
+	if bitLen(n) == 3072 && !p.portableArith {
+		gr.ar, err = newMontArith(n, uintBytes(p.G), gr.kBytes)
+	} else {
+		gr.ar, err = newBigmodArith(n, uintBytes(p.G), gr.kBytes)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrGroup, err)
+	}
 	return gr, nil
 }
 

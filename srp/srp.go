@@ -5,8 +5,6 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"io"
-
-	"filippo.io/bigmod"
 )
 
 // maxRedraws bounds how many times an ephemeral secret is redrawn because
@@ -40,11 +38,11 @@ func (g *Group) NewClientFromSecret(a []byte) (*Client, error) {
 	if len(a) > 2*g.size {
 		return nil, fmt.Errorf("%w: secret exponent of %d bytes", ErrTooWide, len(a))
 	}
-	A := g.expG(a)
-	if A.IsZero() == 1 {
+	A := g.ar.expG(a)
+	if zero, _ := g.ar.checkPublic(A); zero {
 		return nil, ErrAZero
 	}
-	return &Client{g: g, a: append([]byte(nil), a...), A: g.bytesOf(A)}, nil
+	return &Client{g: g, a: append([]byte(nil), a...), A: A}, nil
 }
 
 func newEphemeral[T any](g *Group, r io.Reader, build func([]byte) (T, error)) (T, error) {
@@ -80,12 +78,8 @@ func (c *Client) PublicHex() string { return lowerHex(c.A) }
 // premaster computes S = (B − k·g^x)^(a + u·x) mod N (RFC 5054, Section
 // 2.6) for B already in [0, N) and non-zero. Constant-time in a, x and the
 // intermediate values for fixed input lengths.
-func (c *Client) premaster(B *bigmod.Nat, x, u []byte) []byte {
-	g := c.g
-	kgx := g.expG(x).Mul(g.k, g.m)
-	base := bigmod.NewNat().Mod(B, g.m).Sub(kgx, g.m)
-	e := clientExponent(c.a, u, x)
-	return g.bytesOf(g.exp(base, e))
+func (c *Client) premaster(B, x, u []byte) []byte {
+	return c.g.ar.clientPremaster(B, x, clientExponent(c.a, u, x))
 }
 
 // scramble returns u = H(enc(A) ‖ enc(B)) for the received (unreduced) B,
@@ -100,15 +94,15 @@ func (g *Group) scramble(A, B []byte) ([]byte, error) {
 
 // parseB parses the server's public B (big-endian), refusing values wider
 // than N and B ≡ 0 mod N.
-func (g *Group) parseB(B []byte) (*bigmod.Nat, error) {
-	n, err := g.natFromPublic(B)
+func (g *Group) parseB(B []byte) error {
+	zero, err := g.ar.checkPublic(B)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if n.IsZero() == 1 {
-		return nil, ErrBZero
+	if zero {
+		return ErrBZero
 	}
-	return n, nil
+	return nil
 }
 
 // ClientSession is the result of a generic SRP-6a exchange on the client
@@ -123,8 +117,7 @@ type ClientSession struct {
 // M1 = H(H(N) xor H(g) ‖ H(I) ‖ s ‖ enc(A) ‖ enc(B) ‖ K), M2 = H(enc(A) ‖ M1 ‖ K).
 func (c *Client) Session(identity, password, salt, B []byte) (*ClientSession, error) {
 	g := c.g
-	Bn, err := g.parseB(B)
-	if err != nil {
+	if err := g.parseB(B); err != nil {
 		return nil, err
 	}
 	u, err := g.scramble(c.A, B)
@@ -132,7 +125,7 @@ func (c *Client) Session(identity, password, salt, B []byte) (*ClientSession, er
 		return nil, err
 	}
 	x := g.rfcX(identity, password, salt)
-	S := c.premaster(Bn, x, u)
+	S := c.premaster(B, x, u)
 	key := g.hashInts(S)
 	m1 := g.m1(identity, salt, c.A, B, key)
 	return &ClientSession{u: u, s: S, key: key, m1: m1, m2: g.m2(c.A, m1, key)}, nil
@@ -205,16 +198,16 @@ func (s *ClientSession) VerifyM2(m2 []byte) error {
 // Verifier returns v = g^x mod N with x = H(s ‖ H(I ‖ ":" ‖ P)), big-endian
 // of the length of N (RFC 5054, Section 2.4). v is secret.
 func (g *Group) Verifier(identity, password, salt []byte) []byte {
-	return g.bytesOf(g.expG(g.rfcX(identity, password, salt)))
+	return g.ar.expG(g.rfcX(identity, password, salt))
 }
 
 // Server is the server side of one SRP-6a exchange: the verifier v, the
 // secret ephemeral b and the public B = k·v + g^b mod N.
 type Server struct {
 	g *Group
-	v *bigmod.Nat // secret
-	b []byte      // secret
-	B []byte      // public, length of N
+	v []byte // secret, below N
+	b []byte // secret
+	B []byte // public, length of N
 }
 
 // NewServer draws a fresh secret b from rand (crypto/rand.Reader when nil)
@@ -234,15 +227,14 @@ func (g *Group) NewServerFromSecret(v, b []byte) (*Server, error) {
 	if len(b) > 2*g.size {
 		return nil, fmt.Errorf("%w: secret exponent of %d bytes", ErrTooWide, len(b))
 	}
-	vn, err := g.natFromSecret(v)
-	if err != nil {
+	if err := g.ar.checkSecret(v); err != nil {
 		return nil, err
 	}
-	B := bigmod.NewNat().ExpandFor(g.m).Mod(vn, g.m).Mul(g.k, g.m).Add(g.expG(b), g.m)
-	if B.IsZero() == 1 {
+	B := g.ar.serverPublic(v, b)
+	if zero, _ := g.ar.checkPublic(B); zero {
 		return nil, ErrBZero
 	}
-	return &Server{g: g, v: vn, b: append([]byte(nil), b...), B: g.bytesOf(B)}, nil
+	return &Server{g: g, v: append([]byte(nil), v...), b: append([]byte(nil), b...), B: B}, nil
 }
 
 // Public returns B as minimal big-endian bytes.
@@ -253,26 +245,24 @@ func (s *Server) PublicHex() string { return lowerHex(s.B) }
 
 // premaster computes S = (A · v^u)^b mod N (RFC 5054, Section 2.6) after
 // refusing A ≡ 0 mod N. Constant-time in v, b and S.
-func (s *Server) premaster(A *bigmod.Nat, u []byte) []byte {
-	g := s.g
-	base := g.exp(s.v, u).Mul(A, g.m)
-	return g.bytesOf(g.exp(base, s.b))
+func (s *Server) premaster(A, u []byte) []byte {
+	return s.g.ar.serverPremaster(s.v, u, A, s.b)
 }
 
 // parseA parses the client's public A, refusing values wider than N and
 // A ≡ 0 mod N (RFC 5054, Section 2.5.4).
-func (g *Group) parseA(A []byte) (*bigmod.Nat, error) {
+func (g *Group) parseA(A []byte) error {
 	if len(A) == 0 {
-		return nil, fmt.Errorf("%w: A", ErrEmpty)
+		return fmt.Errorf("%w: A", ErrEmpty)
 	}
-	n, err := g.natFromPublic(A)
+	zero, err := g.ar.checkPublic(A)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if n.IsZero() == 1 {
-		return nil, ErrAZero
+	if zero {
+		return ErrAZero
 	}
-	return n, nil
+	return nil
 }
 
 // ServerSession is the result of a generic SRP-6a exchange on the server.
@@ -284,15 +274,14 @@ type ServerSession struct {
 // salt s.
 func (s *Server) Session(identity, salt, A []byte) (*ServerSession, error) {
 	g := s.g
-	An, err := g.parseA(A)
-	if err != nil {
+	if err := g.parseA(A); err != nil {
 		return nil, err
 	}
 	u, err := g.scramble(A, s.B)
 	if err != nil {
 		return nil, err
 	}
-	S := s.premaster(An, u)
+	S := s.premaster(A, u)
 	key := g.hashInts(S)
 	m1 := g.m1(identity, salt, A, s.B, key)
 	return &ServerSession{u: u, s: S, key: key, m1: m1, m2: g.m2(A, m1, key)}, nil

@@ -1,0 +1,91 @@
+package srp
+
+import (
+	"fmt"
+
+	"filippo.io/bigmod"
+)
+
+// bigmodArith is the arithmetic for groups of any size, on filippo.io/bigmod,
+// whose operations are constant-time in the values for a fixed modulus and
+// fixed exponent length.
+type bigmodArith struct {
+	m    *bigmod.Modulus
+	g, k *bigmod.Nat
+}
+
+func newBigmodArith(n []byte, g, k []byte) (*bigmodArith, error) {
+	m, err := bigmod.NewModulus(n)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrGroup, err)
+	}
+	ar := &bigmodArith{m: m}
+	if ar.g, err = ar.public(g); err != nil {
+		return nil, err
+	}
+	if ar.k, err = ar.public(k); err != nil {
+		return nil, err
+	}
+	return ar, nil
+}
+
+// public loads a public value, reducing values in [N, 2^bitlen(N)).
+func (ar *bigmodArith) public(b []byte) (*bigmod.Nat, error) {
+	b = trimLeadingZeros(b)
+	if len(b) > ar.m.Size() {
+		return nil, tooWide(b)
+	}
+	n, err := bigmod.NewNat().SetOverflowingBytes(b, ar.m)
+	if err != nil {
+		return nil, tooWide(b)
+	}
+	return n, nil
+}
+
+func (ar *bigmodArith) secret(b []byte) (*bigmod.Nat, error) {
+	if len(b) > ar.m.Size() {
+		return nil, fmt.Errorf("%w: secret value longer than N", ErrTooWide)
+	}
+	n, err := bigmod.NewNat().SetBytes(b, ar.m)
+	if err != nil {
+		return nil, fmt.Errorf("%w: secret value not below N", ErrTooWide)
+	}
+	return n, nil
+}
+
+func (ar *bigmodArith) checkPublic(b []byte) (bool, error) {
+	n, err := ar.public(b)
+	if err != nil {
+		return false, err
+	}
+	return n.IsZero() == 1, nil
+}
+
+func (ar *bigmodArith) checkSecret(b []byte) error {
+	_, err := ar.secret(b)
+	return err
+}
+
+func (ar *bigmodArith) expG(e []byte) []byte {
+	return bigmod.NewNat().Exp(ar.g, e, ar.m).Bytes(ar.m)
+}
+
+func (ar *bigmodArith) clientPremaster(B, x, e []byte) []byte {
+	Bn, _ := ar.public(B)
+	kgx := bigmod.NewNat().Exp(ar.g, x, ar.m).Mul(ar.k, ar.m)
+	base := Bn.Sub(kgx, ar.m)
+	return bigmod.NewNat().Exp(base, e, ar.m).Bytes(ar.m)
+}
+
+func (ar *bigmodArith) serverPublic(v, b []byte) []byte {
+	vn, _ := ar.secret(v)
+	gb := bigmod.NewNat().Exp(ar.g, b, ar.m)
+	return vn.Mul(ar.k, ar.m).Add(gb, ar.m).Bytes(ar.m)
+}
+
+func (ar *bigmodArith) serverPremaster(v, u, A, b []byte) []byte {
+	vn, _ := ar.secret(v)
+	An, _ := ar.public(A)
+	base := bigmod.NewNat().Exp(vn, u, ar.m).Mul(An, ar.m)
+	return bigmod.NewNat().Exp(base, b, ar.m).Bytes(ar.m)
+}

@@ -1,0 +1,102 @@
+package srp
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/caldera-srp/caldera/internal/mont"
+)
+
+// montArith is the arithmetic for 3072-bit groups (Cognito's among them):
+// internal/mont's Montgomery kernels and, for powers of g, a fixed-base comb
+// built on first use and shared by every exchange of the group.
+type montArith struct {
+	m    *mont.Modulus
+	g, k mont.Elem
+	comb func() *mont.FixedBase
+}
+
+// combMaxBits covers the 1024-bit ephemeral a of the Cognito clients (plus
+// slack) and every 256-bit x; longer exponents fall back to Exp.
+const combMaxBits = 1040
+
+func newMontArith(n []byte, g, k []byte) (*montArith, error) {
+	m, err := mont.NewModulus(n)
+	if err != nil {
+		return nil, err
+	}
+	ar := &montArith{m: m}
+	if err := ar.public(&ar.g, g); err != nil {
+		return nil, err
+	}
+	if err := ar.public(&ar.k, k); err != nil {
+		return nil, err
+	}
+	ar.comb = sync.OnceValue(func() *mont.FixedBase { return m.NewFixedBase(&ar.g, combMaxBits) })
+	return ar, nil
+}
+
+// public loads a public value, refusing more bits than N (3072) and
+// reducing values in [N, 2^3072).
+func (ar *montArith) public(z *mont.Elem, b []byte) error {
+	if bitLen(b) > 3072 {
+		return tooWide(b)
+	}
+	ar.m.SetBytesReduce(z, b)
+	return nil
+}
+
+func (ar *montArith) checkPublic(b []byte) (bool, error) {
+	var z mont.Elem
+	if err := ar.public(&z, b); err != nil {
+		return false, err
+	}
+	return ar.m.IsZero(&z) == 1, nil
+}
+
+func (ar *montArith) secret(z *mont.Elem, b []byte) error {
+	if err := ar.m.SetBytes(z, b); err != nil {
+		return fmt.Errorf("%w: secret value not below N", ErrTooWide)
+	}
+	return nil
+}
+
+func (ar *montArith) checkSecret(b []byte) error {
+	var z mont.Elem
+	return ar.secret(&z, b)
+}
+
+func (ar *montArith) expG(e []byte) []byte {
+	var z mont.Elem
+	ar.comb().Exp(&z, e)
+	return ar.m.Bytes(&z)
+}
+
+func (ar *montArith) clientPremaster(B, x, e []byte) []byte {
+	var base, kgx, s mont.Elem
+	ar.m.SetBytesReduce(&base, B)
+	ar.comb().Exp(&kgx, x)
+	ar.m.Mul(&kgx, &kgx, &ar.k)
+	ar.m.Sub(&base, &base, &kgx)
+	ar.m.Exp(&s, &base, e)
+	return ar.m.Bytes(&s)
+}
+
+func (ar *montArith) serverPublic(v, b []byte) []byte {
+	var vn, gb mont.Elem
+	_ = ar.secret(&vn, v) // checked by the caller
+	ar.comb().Exp(&gb, b)
+	ar.m.Mul(&vn, &vn, &ar.k)
+	ar.m.Add(&vn, &vn, &gb)
+	return ar.m.Bytes(&vn)
+}
+
+func (ar *montArith) serverPremaster(v, u, A, b []byte) []byte {
+	var vn, vu, base, s mont.Elem
+	_ = ar.secret(&vn, v) // checked by the caller
+	ar.m.SetBytesReduce(&base, A)
+	ar.m.Exp(&vu, &vn, u)
+	ar.m.Mul(&base, &base, &vu)
+	ar.m.Exp(&s, &base, b)
+	return ar.m.Bytes(&s)
+}
