@@ -1,0 +1,5 @@
+//go:build !race
+
+package ct
+
+const raceEnabled = false

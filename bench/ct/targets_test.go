@@ -1,0 +1,287 @@
+package ct
+
+import (
+	"encoding/base64"
+	"math/big"
+	"math/rand/v2"
+	"testing"
+
+	"filippo.io/bigmod"
+
+	"github.com/caldera-srp/caldera/internal/mont"
+	"github.com/caldera-srp/caldera/srp"
+)
+
+// The targets. Class 0 always gets the same secret value (in a fresh copy,
+// so that both classes read their input from memory the same way); class 1
+// a fresh random one of the same length. Public inputs (N, g, B, salt,
+// SECRET_BLOCK, TIMESTAMP, exponent lengths) are the same for both classes.
+// Inputs come from a seeded ChaCha8: they need to be unpredictable to the
+// code under test, not to an attacker.
+
+const (
+	secretLen   = 128 // bytes of a and b, as Cognito()'s ephemerals
+	baseExpLen  = 32  // bytes of the public exponent in the secret-base targets
+	passwordLen = 24
+	// clientPool is the number of prebuilt srp.Client values per class for
+	// the claim targets. Building a Client costs one g^a (≈ 10 ms), as much
+	// as the claim itself; drawing a fresh one per measurement would double
+	// the run. Each measurement still gets a fresh random password, so x,
+	// the base B − k·g^x and the exponent a + u·x are fresh every time.
+	clientPool = 64
+	timestamp  = "Tue Jan 1 06:06:09 UTC 2019"
+	poolName   = "abcdefghi"
+	userID     = "a3f0c2d4-5b6e-4f70-8a91-b2c3d4e5f607"
+)
+
+func newRand(seed uint64) *rand.ChaCha8 {
+	var s [32]byte
+	s[0] = byte(seed)
+	s[1] = byte(seed >> 8)
+	return rand.NewChaCha8(s)
+}
+
+func randBytes(r *rand.ChaCha8, n int) []byte {
+	b := make([]byte, n)
+	_, _ = r.Read(b) // ChaCha8.Read never fails
+	return b
+}
+
+// fixedExponent is the class-0 exponent: the value 1 on secretLen bytes,
+// the extreme a variable-time exponentiation is fastest on.
+func fixedExponent(n int) []byte {
+	a := make([]byte, n)
+	a[n-1] = 1
+	return a
+}
+
+func randPassword(r *rand.ChaCha8) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#%&*+-=?@^_~"
+	b := make([]byte, passwordLen)
+	for i := range b {
+		b[i] = alphabet[r.Uint64()%uint64(len(alphabet))]
+	}
+	return string(b)
+}
+
+// randBelowN returns a random 384-byte value below the RFC 3526 prime
+// (its top byte is 0xFF, so a clear top bit suffices).
+func randBelowN(r *rand.ChaCha8) []byte {
+	b := randBytes(r, 384)
+	b[0] &= 0x7F
+	return b
+}
+
+// must panics on a fixture-building error (there are none with valid
+// constants; a panic fails the test with its stack).
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// targetSRPExpSecretExponent: A = g^a through srp's exported API, a secret.
+func targetSRPExpSecretExponent(tb testing.TB) Target {
+	g := srp.Cognito()
+	r := newRand(1)
+	return Target{Name: "srp/exp-secret-exponent", Prepare: func(class int) func() {
+		a := fixedExponent(secretLen)
+		if class == 1 {
+			a = randBytes(r, secretLen)
+		}
+		return func() { _, _ = g.NewClientFromSecret(a) }
+	}}
+}
+
+// targetBigmodExpSecretBase: base^e mod N with filippo.io/bigmod, the
+// primitive srp's client uses for S = (B − k·g^x)^(a + u·x) and its server
+// for (A·v^u)^b, with a secret base and a public exponent.
+func targetBigmodExpSecretBase(tb testing.TB) Target {
+	m := must(bigmod.NewModulus(srp.Cognito().N()))
+	r := newRand(2)
+	e := randBytes(r, baseExpLen)
+	return Target{Name: "bigmod/exp-secret-base", Prepare: func(class int) func() {
+		b := fixedExponent(384) // the base 1
+		if class == 1 {
+			b = randBelowN(r)
+		}
+		x := must(bigmod.NewNat().SetBytes(b, m))
+		return func() { bigmod.NewNat().Exp(x, e, m) }
+	}}
+}
+
+// targetMontExpSecretExponent and targetMontExpSecretBase measure
+// internal/mont, the arithmetic srp is moving to.
+func targetMontExpSecretExponent(tb testing.TB) Target {
+	m := must(mont.NewModulus(srp.Cognito().N()))
+	var two mont.Elem
+	m.SetBytesReduce(&two, []byte{2})
+	r := newRand(3)
+	return Target{Name: "mont/exp-secret-exponent", Prepare: func(class int) func() {
+		a := fixedExponent(secretLen)
+		if class == 1 {
+			a = randBytes(r, secretLen)
+		}
+		return func() {
+			var z mont.Elem
+			m.Exp(&z, &two, a)
+		}
+	}}
+}
+
+func targetMontExpSecretBase(tb testing.TB) Target {
+	m := must(mont.NewModulus(srp.Cognito().N()))
+	r := newRand(4)
+	e := randBytes(r, baseExpLen)
+	return Target{Name: "mont/exp-secret-base", Prepare: func(class int) func() {
+		b := fixedExponent(384)
+		if class == 1 {
+			b = randBelowN(r)
+		}
+		x := new(mont.Elem)
+		if err := m.SetBytes(x, b); err != nil {
+			tb.Fatal(err)
+		}
+		return func() {
+			var z mont.Elem
+			m.Exp(&z, x, e)
+		}
+	}}
+}
+
+// claimFixture is the public side of a PASSWORD_VERIFIER challenge and
+// the pools of prebuilt clients.
+type claimFixture struct {
+	srpB, salt, secretBlock string
+	clients                 [2][]*srp.Client
+}
+
+func newClaimFixture(tb testing.TB, r *rand.ChaCha8, pool int) *claimFixture {
+	v := must(srp.NewPasswordVerifier(r, poolName, userID, "server side password"))
+	s := must(srp.NewCognitoServer(v, r))
+	f := &claimFixture{
+		srpB:        s.PublicHex(),
+		salt:        v.SaltHex(),
+		secretBlock: base64.StdEncoding.EncodeToString(randBytes(r, 1024)),
+	}
+	g := srp.Cognito()
+	for i := 0; i < pool; i++ {
+		f.clients[0] = append(f.clients[0], must(g.NewClientFromSecret(fixedExponent(secretLen))))
+		f.clients[1] = append(f.clients[1], must(g.NewClientFromSecret(randBytes(r, secretLen))))
+	}
+	return f
+}
+
+// targetSRPPasswordClaim: the whole PASSWORD_VERIFIER claim, fixed vs random
+// (password, a).
+func targetSRPPasswordClaim(tb testing.TB, pool int) Target {
+	r := newRand(5)
+	f := newClaimFixture(tb, r, pool)
+	const fixedPassword = "aaaaaaaaaaaaaaaaaaaaaaaa"
+	return Target{Name: "srp/claim/password", Prepare: func(class int) func() {
+		pw := string([]byte(fixedPassword)) // a fresh copy
+		if class == 1 {
+			pw = randPassword(r)
+		}
+		c := f.clients[class][r.Uint64()%uint64(len(f.clients[class]))]
+		p := srp.PasswordClaimParams{
+			PoolName: poolName, UserIDForSRP: userID, Password: pw,
+			SRPB: f.srpB, Salt: f.salt, SecretBlock: f.secretBlock, Timestamp: timestamp,
+		}
+		return func() {
+			if _, err := c.PasswordClaim(p); err != nil {
+				panic(err)
+			}
+		}
+	}}
+}
+
+// targetSRPDeviceClaim: the DEVICE_PASSWORD_VERIFIER claim, fixed vs random
+// (device password, a). Device passwords are Base64 of 40 bytes.
+func targetSRPDeviceClaim(tb testing.TB, pool int) Target {
+	r := newRand(6)
+	f := newClaimFixture(tb, r, pool)
+	const dgk, dk = "-abcDEF12", "us-east-1_0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+	return Target{Name: "srp/claim/device", Prepare: func(class int) func() {
+		pw := base64.StdEncoding.EncodeToString(make([]byte, 40))
+		if class == 1 {
+			pw = base64.StdEncoding.EncodeToString(randBytes(r, 40))
+		}
+		c := f.clients[class][r.Uint64()%uint64(len(f.clients[class]))]
+		return func() {
+			if _, err := c.DeviceClaim(dgk, dk, pw, f.srpB, f.salt, f.secretBlock, timestamp); err != nil {
+				panic(err)
+			}
+		}
+	}}
+}
+
+// targetSRPVerifyClaim: the server's VerifyPasswordClaim. Whether a claim
+// verifies is public (the server answers tokens or NotAuthorizedException),
+// so both classes send a wrong signature and the secret under test is how
+// close it is to the right one: class 0 differs from the expected signature
+// in its last byte only, class 1 is random. An early-exit comparison
+// (bytes.Equal-style) would take longer on class 0.
+func targetSRPVerifyClaim(tb testing.TB) Target {
+	r := newRand(7)
+	const password = "correct horse battery staple"
+	v := must(srp.NewPasswordVerifier(r, poolName, userID, password))
+	s := must(srp.NewCognitoServer(v, r))
+	c := must(srp.Cognito().NewClient(r))
+	block := randBytes(r, 1024)
+	claim := must(c.PasswordClaim(srp.PasswordClaimParams{
+		PoolName: poolName, UserIDForSRP: userID, Password: password,
+		SRPB: s.PublicHex(), Salt: v.SaltHex(), SecretBlock: base64.StdEncoding.EncodeToString(block),
+		Timestamp: timestamp,
+	}))
+	params := srp.VerifyClaimParams{
+		PoolName: poolName, UserIDForSRP: userID, SRPA: c.PublicHex(),
+		SecretBlock: block, Timestamp: timestamp, Signature: claim.Signature,
+	}
+	if err := s.VerifyPasswordClaim(params); err != nil {
+		tb.Fatalf("the fixture's claim does not verify: %v", err)
+	}
+	good := must(base64.StdEncoding.DecodeString(claim.Signature))
+	return Target{Name: "srp/verify-claim", Prepare: func(class int) func() {
+		sig := append([]byte(nil), good...)
+		sig[len(sig)-1] ^= 1
+		if class == 1 {
+			sig = randBytes(r, len(good))
+		}
+		p := params
+		p.Signature = base64.StdEncoding.EncodeToString(sig)
+		return func() { _ = s.VerifyPasswordClaim(p) }
+	}}
+}
+
+// targetBigExpSecretExponent is the deliberately variable-time reference:
+// math/big's Exp with a secret exponent of n bytes (math/big strips leading
+// zeros and takes a short path for one-word exponents).
+func targetBigExpSecretExponent(n int) Target {
+	N := new(big.Int).SetBytes(srp.Cognito().N())
+	two := big.NewInt(2)
+	r := newRand(8)
+	return Target{Name: "mathbig/exp-secret-exponent", Prepare: func(class int) func() {
+		a := fixedExponent(n)
+		if class == 1 {
+			a = randBytes(r, n)
+		}
+		return func() { new(big.Int).Exp(two, new(big.Int).SetBytes(a), N) }
+	}}
+}
+
+// targetBigExpSecretBase is math/big's Exp with a secret base (1 vs random)
+// and a public exponent.
+func targetBigExpSecretBase() Target {
+	N := new(big.Int).SetBytes(srp.Cognito().N())
+	r := newRand(9)
+	e := new(big.Int).SetBytes(randBytes(r, baseExpLen))
+	return Target{Name: "mathbig/exp-secret-base", Prepare: func(class int) func() {
+		b := fixedExponent(384)
+		if class == 1 {
+			b = randBelowN(r)
+		}
+		return func() { new(big.Int).Exp(new(big.Int).SetBytes(b), e, N) }
+	}}
+}
