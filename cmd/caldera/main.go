@@ -1,0 +1,68 @@
+// Command caldera is the command-line shell over the Caldera packages.
+//
+// Usage:
+//
+//	caldera <command> [arguments]
+//
+// Each command lives in its own file and is registered in the commands
+// table below with one line. The commands hold no protocol logic of their
+// own: they parse arguments, call the library and format its results.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// command is one subcommand: a one-line summary for the usage text and the
+// function that runs it with the arguments after its name, returning the
+// process exit status.
+type command struct {
+	summary string
+	run     func(args []string) int
+}
+
+// commands is the subcommand table. To add one, write name.go with its run
+// function and add a line here.
+var commands = map[string]command{
+	"vector": {"compute Cognito SRP values for JSON lines (test vectors, debugging refused signatures)", vectorCommand},
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "caldera: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	return c.run(args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: caldera <command> [arguments]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	names := make([]string, 0, len(commands))
+	for name := range commands {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", name, commands[name].summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, `Run "caldera <command> -h" for a command's usage.`)
+}
