@@ -192,10 +192,17 @@ func BenchmarkNewFixedBase(b *testing.B) {
 // BenchmarkLookup is one constant-time scan of a 32-entry table.
 func BenchmarkLookup(b *testing.B) {
 	var table [tableSize]Elem
-	var z Elem
-	i := 0
-	for b.Loop() {
-		lookup(&z, &table, i&31)
-		i++
+	for _, im := range []struct {
+		name string
+		f    func(z *[nWords]uint64, table *[tableSize]Elem, idx int)
+	}{{"avx2", lookupAVX2}, {"purego", lookupGeneric}} {
+		b.Run("impl="+im.name, func(b *testing.B) {
+			var z Elem
+			i := 0
+			for b.Loop() {
+				im.f(&z.l, &table, i&31)
+				i++
+			}
+		})
 	}
 }

@@ -55,6 +55,16 @@ func window(e []byte, pos int) int {
 
 // lookup sets z = table[idx], reading every entry.
 func lookup(z *Elem, table *[tableSize]Elem, idx int) {
+	if useAVX2 {
+		lookupAVX2(&z.l, table, idx)
+		return
+	}
+	lookupGeneric(&z.l, table, idx)
+}
+
+// lookupGeneric is the portable lookup: each entry is ANDed with a mask that
+// is all ones only for the wanted index.
+func lookupGeneric(z *[nWords]uint64, table *[tableSize]Elem, idx int) {
 	var r [nWords]uint64
 	for i := range table {
 		mask := -uint64(subtle.ConstantTimeEq(int32(i), int32(idx)))
@@ -62,5 +72,5 @@ func lookup(z *Elem, table *[tableSize]Elem, idx int) {
 			r[k] |= table[i].l[k] & mask
 		}
 	}
-	z.l = r
+	*z = r
 }

@@ -1,8 +1,8 @@
 package mont
 
 const (
-	combTeeth  = windowBits              // exponent bits per multiplication: 32-entry tables
-	combHeight = 52                      // exponent bits between two teeth
+	combTeeth  = windowBits             // exponent bits per multiplication: 32-entry tables
+	combHeight = 52                     // exponent bits between two teeth
 	combSpan   = combTeeth * combHeight // exponent bits covered by one table (260)
 )
 

@@ -10,6 +10,9 @@ import "golang.org/x/sys/cpu"
 // and ADCX/ADOX (ADX).
 var useADX = cpu.X86.HasADX && cpu.X86.HasBMI2
 
+// useAVX2 selects lookupAVX2.
+var useAVX2 = cpu.X86.HasAVX2
+
 // montMulADX is montMulGeneric for CPUs with ADX and BMI2.
 //
 //go:noescape
@@ -19,3 +22,8 @@ func montMulADX(z, x, y, n *[nWords]uint64, n0 uint64)
 //
 //go:noescape
 func montSqrADX(z, x, n *[nWords]uint64, n0 uint64)
+
+// lookupAVX2 is lookupGeneric for CPUs with AVX2.
+//
+//go:noescape
+func lookupAVX2(z *[nWords]uint64, table *[tableSize]Elem, idx int)

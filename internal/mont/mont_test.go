@@ -231,7 +231,7 @@ func accumulated(t *testing.T, k kernel, count int, check bool) []byte {
 		ex, ey := elem(t, m, x), elem(t, m, y)
 		var z Elem
 		var want *big.Int
-		var what string
+		var what func() string
 		switch {
 		case i%20 == 19:
 			e := make([]byte, r.IntN(132))
@@ -242,20 +242,20 @@ func accumulated(t *testing.T, k kernel, count int, check bool) []byte {
 				e[0] = 1 // a 1025-bit exponent when len(e) = 129
 			}
 			m.Exp(&z, ex, e)
-			what = fmt.Sprintf("Exp(%x, %x)", x, e)
+			what = func() string { return fmt.Sprintf("Exp(%x, %x)", x, e) }
 			if check {
 				want = new(big.Int).Exp(x, new(big.Int).SetBytes(e), N)
 			}
 		case i%2 == 0:
 			m.Mul(&z, ex, ey)
-			what = fmt.Sprintf("Mul(%x, %x)", x, y)
+			what = func() string { return fmt.Sprintf("Mul(%x, %x)", x, y) }
 			if check {
 				want = new(big.Int).Mul(x, y)
 				want.Mod(want, N)
 			}
 		default:
 			m.Sqr(&z, ex)
-			what = fmt.Sprintf("Sqr(%x)", x)
+			what = func() string { return fmt.Sprintf("Sqr(%x)", x) }
 			if check {
 				want = new(big.Int).Mul(x, x)
 				want.Mod(want, N)
@@ -263,7 +263,7 @@ func accumulated(t *testing.T, k kernel, count int, check bool) []byte {
 		}
 		got := m.Bytes(&z)
 		if check && !bytes.Equal(got, pad384(want)) {
-			t.Fatalf("%s: case %d: %s = %x, want %x", k.name, i, what, got, pad384(want))
+			t.Fatalf("%s: case %d: %s = %x, want %x", k.name, i, what(), got, pad384(want))
 		}
 		h.Write(got)
 	}
@@ -455,6 +455,24 @@ func TestNoMathBig(t *testing.T) {
 			if imp.Path.Value == `"math/big"` {
 				t.Errorf("%s imports math/big", f)
 			}
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	var table [tableSize]Elem
+	r := rand.New(rand.NewChaCha8([32]byte{7}))
+	for i := range table {
+		for k := range table[i].l {
+			table[i].l[k] = r.Uint64()
+		}
+	}
+	for idx := range tableSize {
+		var z1, z2 [nWords]uint64
+		lookupGeneric(&z1, &table, idx)
+		lookupAVX2(&z2, &table, idx)
+		if z1 != table[idx].l || z2 != table[idx].l {
+			t.Errorf("lookup(%d): generic %v, avx2 %v", idx, z1 == table[idx].l, z2 == table[idx].l)
 		}
 	}
 }
