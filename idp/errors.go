@@ -1,0 +1,85 @@
+package idp
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Error is a service error as the server answers it: the Cognito error type
+// (the JSON "__type"), its message and the HTTP status. Handlers return it;
+// the HTTP layer writes it as {"__type": Type, "message": Message}
+// (PROTOCOL.md §7, §9). Go callers of the embedding API (CreatePool,
+// CreateUser, …) get the same values and can match them with errors.As, or
+// with errors.Is against one of the Err* sentinels.
+type Error struct {
+	Type    string // e.g. "NotAuthorizedException"
+	Message string // Cognito's message, verbatim where known
+	Status  int    // HTTP status; 400 unless stated
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("idp: %s: %s", e.Type, e.Message) }
+
+// Is reports whether target is an *Error of the same Type, so that
+// errors.Is(err, idp.ErrNotAuthorized) matches any message.
+func (e *Error) Is(target error) bool {
+	var t *Error
+	return errors.As(target, &t) && t.Type == e.Type && (t.Message == "" || t.Message == e.Message)
+}
+
+// Sentinels for errors.Is: they match any *Error of their type.
+var (
+	ErrNotAuthorized            = &Error{Type: "NotAuthorizedException"}
+	ErrUserNotFound             = &Error{Type: "UserNotFoundException"}
+	ErrUsernameExists           = &Error{Type: "UsernameExistsException"}
+	ErrUserNotConfirmed         = &Error{Type: "UserNotConfirmedException"}
+	ErrCodeMismatch             = &Error{Type: "CodeMismatchException"}
+	ErrExpiredCode              = &Error{Type: "ExpiredCodeException"}
+	ErrResourceNotFound         = &Error{Type: "ResourceNotFoundException"}
+	ErrInvalidParameter         = &Error{Type: "InvalidParameterException"}
+	ErrInvalidPassword          = &Error{Type: "InvalidPasswordException"}
+	ErrPasswordAttemptsExceeded = &Error{Type: "PasswordAttemptsExceededException"}
+	ErrSerialization            = &Error{Type: "SerializationException"}
+	ErrUnknownOperation         = &Error{Type: "UnknownOperationException"}
+	ErrInternal                 = &Error{Type: "InternalErrorException"}
+)
+
+func apiErr(typ, format string, args ...any) *Error {
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	st := http.StatusBadRequest
+	if typ == "InternalErrorException" {
+		st = http.StatusInternalServerError
+	}
+	return &Error{Type: typ, Message: msg, Status: st}
+}
+
+// Messages Cognito uses; a client may show them to people, so they are kept
+// as the service words them.
+const (
+	msgIncorrect      = "Incorrect username or password."
+	msgUserNotExist   = "User does not exist."
+	msgInvalidSession = "Invalid session for the user, session is expired."
+	msgAttempts       = "Password attempts exceeded"
+	msgDeviceNotExist = "Device does not exist."
+	msgTimestamp      = "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
+	msgBadAccessToken = "Invalid Access Token"
+	msgRevokedToken   = "Access Token has been revoked"
+	msgBadRefresh     = "Invalid Refresh Token"
+	msgCodeMismatch   = "Invalid code received for user"
+	msgDisabled       = "User is disabled."
+)
+
+func errIncorrect() *Error   { return apiErr("NotAuthorizedException", msgIncorrect) }
+func errBadSession() *Error  { return apiErr("NotAuthorizedException", msgInvalidSession) }
+func errInternal(err error) *Error {
+	return apiErr("InternalErrorException", "Internal error: %v", err)
+}
+func errParam(format string, args ...any) *Error {
+	return apiErr("InvalidParameterException", format, args...)
+}
+func errNotFound(format string, args ...any) *Error {
+	return apiErr("ResourceNotFoundException", format, args...)
+}
