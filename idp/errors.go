@@ -72,8 +72,8 @@ const (
 	msgDisabled       = "User is disabled."
 )
 
-func errIncorrect() *Error   { return apiErr("NotAuthorizedException", msgIncorrect) }
-func errBadSession() *Error  { return apiErr("NotAuthorizedException", msgInvalidSession) }
+func errIncorrect() *Error  { return apiErr("NotAuthorizedException", msgIncorrect) }
+func errBadSession() *Error { return apiErr("NotAuthorizedException", msgInvalidSession) }
 func errInternal(err error) *Error {
 	return apiErr("InternalErrorException", "Internal error: %v", err)
 }

@@ -81,7 +81,7 @@ func poolOut(p *poolRecord) map[string]any {
 		"Id": p.ID, "Name": p.Name, "MfaConfiguration": p.MFA,
 		"Arn":          "arn:aws:cognito-idp:" + regionOf(p.ID) + ":000000000000:userpool/" + p.ID,
 		"CreationDate": epoch(p.CreatedAt), "LastModifiedDate": epoch(p.ModifiedAt),
-		"Policies":     map[string]any{"PasswordPolicy": p.PasswordPolicy},
+		"Policies": map[string]any{"PasswordPolicy": p.PasswordPolicy},
 	}
 	if len(p.UsernameAttributes) > 0 {
 		out["UsernameAttributes"] = p.UsernameAttributes
@@ -252,11 +252,11 @@ func opGetUserPoolMfaConfig(s *Server, c *call, in *poolIDIn) (any, *Error) {
 }
 
 type adminCreateUserIn struct {
-	UserPoolId        string
-	Username          string
-	TemporaryPassword string
-	UserAttributes    []attribute
-	MessageAction     string
+	UserPoolId             string
+	Username               string
+	TemporaryPassword      string
+	UserAttributes         []attribute
+	MessageAction          string
 	DesiredDeliveryMediums []string
 }
 
