@@ -55,9 +55,9 @@ type ClientConfig struct {
 	ExplicitAuthFlows []string `json:"explicitAuthFlows,omitempty"`
 	// Token lifetimes; zero means one hour for access and ID tokens and 30
 	// days for refresh tokens.
-	AccessTokenValidity  time.Duration `json:"accessTokenValidity,omitempty"`
-	IDTokenValidity      time.Duration `json:"idTokenValidity,omitempty"`
-	RefreshTokenValidity time.Duration `json:"refreshTokenValidity,omitempty"`
+	AccessTokenValidity  time.Duration `json:"-"`
+	IDTokenValidity      time.Duration `json:"-"`
+	RefreshTokenValidity time.Duration `json:"-"`
 }
 
 // Client identifies a created app client.

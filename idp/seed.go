@@ -1,0 +1,117 @@
+package idp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+)
+
+// Seed declares pools with their clients and users, for `caldera serve
+// --seed` and test set-ups. In JSON:
+//
+//	{"pools": [{"id": "us-east-1_Local", "name": "local", "mfa": "OPTIONAL",
+//	  "deviceConfiguration": {"ChallengeRequiredOnNewDevice": true},
+//	  "clients": [{"id": "localclient", "name": "web", "secret": "s3cret",
+//	               "explicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}],
+//	  "users": [{"username": "alice", "password": "Passw0rd!",
+//	             "attributes": {"email": "alice@example.com"}}]}]}
+//
+// Field names are those of PoolConfig, ClientConfig and UserConfig.
+type Seed struct {
+	Pools []SeedPool `json:"pools"`
+}
+
+// SeedPool is one pool of a Seed.
+type SeedPool struct {
+	PoolConfig
+	Clients []ClientConfig `json:"clients,omitempty"`
+	Users   []UserConfig   `json:"users,omitempty"`
+}
+
+// SeedResult lists what a seed created or found, with generated ids and
+// secrets.
+type SeedResult struct {
+	Pools []SeedPoolResult `json:"pools"`
+}
+
+// SeedPoolResult is one pool of a SeedResult.
+type SeedPoolResult struct {
+	Pool
+	Clients []Client `json:"clients"`
+	Users   []User   `json:"users"`
+}
+
+// ReadSeedFile parses a JSON seed file. Unknown fields are refused, so that
+// a typo does not silently drop a setting.
+func ReadSeedFile(path string) (*Seed, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("idp: seed: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var sd Seed
+	if err := dec.Decode(&sd); err != nil {
+		return nil, fmt.Errorf("idp: seed %s: %w", path, err)
+	}
+	return &sd, nil
+}
+
+// ApplySeed creates what the seed declares. Pools, clients and users that
+// already exist (same fixed id, same user name) are kept as they are, so a
+// seed can be applied again to a persistent store at every start.
+func (s *Server) ApplySeed(sd *Seed) (*SeedResult, error) {
+	res := &SeedResult{}
+	for i, sp := range sd.Pools {
+		var pool Pool
+		s.mu.Lock()
+		existing := s.pools[sp.ID]
+		s.mu.Unlock()
+		if sp.ID != "" && existing != nil {
+			pool = Pool{ID: existing.ID, Name: existing.Name}
+		} else {
+			var err error
+			if pool, err = s.CreatePool(sp.PoolConfig); err != nil {
+				return nil, fmt.Errorf("idp: seed pool %d: %w", i, err)
+			}
+		}
+		pr := SeedPoolResult{Pool: pool}
+		for j, cc := range sp.Clients {
+			s.mu.Lock()
+			ec := s.clients[cc.ID]
+			s.mu.Unlock()
+			if cc.ID != "" && ec != nil {
+				if ec.PoolID != pool.ID {
+					return nil, fmt.Errorf("idp: seed client %q belongs to pool %s", cc.ID, ec.PoolID)
+				}
+				pr.Clients = append(pr.Clients, Client{PoolID: ec.PoolID, ID: ec.ID, Secret: ec.Secret})
+				continue
+			}
+			c, err := s.CreateClient(pool.ID, cc)
+			if err != nil {
+				return nil, fmt.Errorf("idp: seed pool %d client %d: %w", i, j, err)
+			}
+			pr.Clients = append(pr.Clients, c)
+		}
+		for j, uc := range sp.Users {
+			u, err := s.CreateUser(pool.ID, uc)
+			if errors.Is(err, ErrUsernameExists) {
+				s.mu.Lock()
+				eu := s.findUserLocked(pool.ID, uc.Username)
+				s.mu.Unlock()
+				if eu != nil {
+					pr.Users = append(pr.Users, User{PoolID: pool.ID, Username: eu.Username, Sub: eu.Sub})
+					continue
+				}
+			}
+			if err != nil {
+				return nil, fmt.Errorf("idp: seed pool %d user %d: %w", i, j, err)
+			}
+			pr.Users = append(pr.Users, u)
+		}
+		res.Pools = append(res.Pools, pr)
+	}
+	return res, nil
+}
