@@ -123,6 +123,9 @@ func (m *Machine) Done() bool { return m.phase == phaseDone }
 
 // Start returns the first request: InitiateAuth (or AdminInitiateAuth).
 func (m *Machine) Start() Step {
+	if m.phase == phaseDone {
+		return Step{Err: ErrFinished}
+	}
 	if m.phase != phaseNew {
 		return m.notWaiting()
 	}
