@@ -236,6 +236,6 @@ func (h *harness) srpSignIn(f fixture, username, password string) (map[string]an
 	if e != nil {
 		return nil, e
 	}
-	r := h.claim(f, cl, ch, password, h.clock.Now())
+	r := h.claim(f, cl, ch, password, h.srv.now())
 	return h.respond(f, "PASSWORD_VERIFIER", ch["Session"], r)
 }
