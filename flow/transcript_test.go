@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -167,8 +166,6 @@ func TestTranscripts(t *testing.T) {
 	})
 }
 
-var transcriptHarnesses = map[string]*harness{}
-
 func runTranscript(t *testing.T, path string) *harness {
 	h := newHarness(t)
 	datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
@@ -176,7 +173,6 @@ func runTranscript(t *testing.T, path string) *harness {
 		return h.cmd(d)
 	})
 	h.checkShadowsDone()
-	transcriptHarnesses[filepath.Base(path)] = h
 	return h
 }
 
