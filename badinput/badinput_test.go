@@ -217,7 +217,9 @@ func srpCases(fx *fixture) []bad {
 	}
 	setB := func(b string) func(*srp.PasswordClaimParams) { return func(p *srp.PasswordClaimParams) { p.SRPB = b } }
 	setSalt := func(s string) func(*srp.PasswordClaimParams) { return func(p *srp.PasswordClaimParams) { p.Salt = s } }
-	setBlock := func(s string) func(*srp.PasswordClaimParams) { return func(p *srp.PasswordClaimParams) { p.SecretBlock = s } }
+	setBlock := func(s string) func(*srp.PasswordClaimParams) {
+		return func(p *srp.PasswordClaimParams) { p.SecretBlock = s }
+	}
 	// sameAs requires the edited claim to succeed with the signature of
 	// the unedited one (same integer, same SECRET_BLOCK bytes).
 	sameAs := func(edit func(*srp.PasswordClaimParams)) func(*testing.T, *fixture) error {
@@ -363,7 +365,10 @@ func challengeCases() []bad {
 		}
 	}
 	params := func(raw string) func(*testing.T, *fixture) error {
-		return func(*testing.T, *fixture) error { _, err := challenge.ParseParameters(challenge.PasswordVerifier, []byte(raw)); return err }
+		return func(*testing.T, *fixture) error {
+			_, err := challenge.ParseParameters(challenge.PasswordVerifier, []byte(raw))
+			return err
+		}
 	}
 	pv := func(raw string) func(*testing.T, *fixture) error {
 		return func(*testing.T, *fixture) error {
