@@ -65,6 +65,25 @@ func Run(ctx context.Context, m *Machine, t Transport, p Prompter) (*Result, err
 	}
 }
 
+// Advance sends the requests of s and those that follow with t until the
+// machine stops at a prompt or ends, and returns that step. It is the
+// building block of servers that show a prompt and get its answer in a
+// later HTTP request: Advance(ctx, m, t, m.Start()), save at the prompt,
+// then Advance(ctx, m, t, m.Answer(a)) on the restored machine.
+func Advance(ctx context.Context, m *Machine, t Transport, s Step) Step {
+	for i := 0; s.Request != nil; i++ {
+		if i == maxSteps {
+			return Step{Err: fmt.Errorf("flow: more than %d steps", maxSteps)}
+		}
+		if err := ctx.Err(); err != nil {
+			return Step{Err: err}
+		}
+		out, err := t.Call(ctx, s.Request.Op, s.Request.Input)
+		s = m.Receive(out, err)
+	}
+	return s
+}
+
 // ErrNoPrompter means a sign-in needs an answer but Run got no Prompter.
 var ErrNoPrompter = errors.New("flow: a prompt came and there is no Prompter")
 
