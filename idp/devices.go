@@ -258,3 +258,18 @@ func opListDevices(s *Server, c *call, in *listDevicesIn) (any, *Error) {
 	}
 	return res, nil
 }
+
+// ForgetDevice deletes a device of a user (as AdminForgetDevice does), so
+// that its next DEVICE_KEY is refused with ResourceNotFoundException.
+func (s *Server) ForgetDevice(poolID, username, deviceKey string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.adminUser(poolID, username)
+	if err != nil {
+		return err
+	}
+	if err := s.forgetDevice(u, deviceKey); err != nil {
+		return err
+	}
+	return nil
+}
