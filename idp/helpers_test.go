@@ -239,3 +239,7 @@ func (h *harness) srpSignIn(f fixture, username, password string) (map[string]an
 	r := h.claim(f, cl, ch, password, h.srv.now())
 	return h.respond(f, "PASSWORD_VERIFIER", ch["Session"], r)
 }
+
+func secretHash(f fixture, username string) string {
+	return challenge.SecretHash(f.secret, username, f.client)
+}
