@@ -60,6 +60,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"math/bits"
+	"slices"
 )
 
 const (
@@ -202,6 +203,7 @@ func (m *Modulus) AppendBytes(dst []byte, x *Elem) []byte {
 	var one, v [nWords]uint64
 	one[0] = 1
 	m.mulWords(&v, &x.l, &one) // x·R·R⁻¹
+	dst = slices.Grow(dst, nBytes)
 	for i := nWords - 1; i >= 0; i-- {
 		w := v[i]
 		dst = append(dst, byte(w>>56), byte(w>>48), byte(w>>40), byte(w>>32),

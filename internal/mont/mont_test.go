@@ -476,3 +476,29 @@ func TestLookup(t *testing.T) {
 		}
 	}
 }
+
+// TestNoAllocs checks that the hot paths allocate nothing.
+func TestNoAllocs(t *testing.T) {
+	for _, k := range kernels(t) {
+		m := k.m
+		fb := newGTable(t, m)
+		var x, z Elem
+		m.SetBytesReduce(&x, []byte{7, 7, 7})
+		e := bytes.Repeat([]byte{0xa5}, 129)
+		for name, f := range map[string]func(){
+			"Mul":           func() { m.Mul(&z, &x, &x) },
+			"Sqr":           func() { m.Sqr(&z, &x) },
+			"Exp":           func() { m.Exp(&z, &x, e) },
+			"FixedBase.Exp": func() { fb.Exp(&z, e[:128]) },
+			"AppendBytes":   func() { m.AppendBytes(make([]byte, 0, 0), &x)[0]++ },
+		} {
+			want := 0.0
+			if name == "AppendBytes" {
+				want = 1 // the result slice only
+			}
+			if got := testing.AllocsPerRun(3, f); got != want {
+				t.Errorf("%s: %s: %v allocations, want %v", k.name, name, got, want)
+			}
+		}
+	}
+}
