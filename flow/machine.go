@@ -62,12 +62,11 @@ type Machine struct {
 	lastResponses challenge.Responses
 
 	// At a prompt: what rebuilds it (and what is saved).
-	prompt      *Prompt
-	promptKind  PromptKind
-	promptName  challenge.Name
-	params      challenge.Parameters
-	options     []challenge.Name
-	setupChoice challenge.Name
+	prompt     *Prompt
+	promptKind PromptKind
+	promptName challenge.Name
+	params     challenge.Parameters
+	options    []challenge.Name
 
 	// After tokens.
 	tokens    Tokens

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -391,7 +392,7 @@ func (h *harness) logCall(out []byte, err error) {
 	if h.lastReq == nil {
 		return
 	}
-	h.log.LogAttrs(nil, levelOf(err), "cognito call", CallAttrs(h.lastReq.Op, h.lastReq.Input, out, err, 42*time.Millisecond)...)
+	h.log.LogAttrs(context.Background(), levelOf(err), "cognito call", CallAttrs(h.lastReq.Op, h.lastReq.Input, out, err, 42*time.Millisecond)...)
 }
 
 func lastParams(req *Request) map[string]string {
