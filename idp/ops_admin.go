@@ -3,7 +3,6 @@ package idp
 import (
 	"maps"
 	"slices"
-	"sort"
 	"time"
 )
 
@@ -501,14 +500,4 @@ func opConfirmSignUp(s *Server, c *call, in *confirmSignUpIn) (any, *Error) {
 			}
 		}
 	})
-}
-
-// sortedKeys is used for deterministic listings.
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	k := make([]string, 0, len(m))
-	for key := range m {
-		k = append(k, key)
-	}
-	sort.Strings(k)
-	return k
 }
