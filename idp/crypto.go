@@ -65,9 +65,9 @@ func (s *Server) randomBytes(n int) ([]byte, error) {
 }
 
 // newID returns a random RFC 4122 version 4 UUID (for sub, jti, request
-// ids). A failing random source is fatal for a server that mints secrets,
-// so it falls back to nothing: the caller sees an all-zero id only if the
-// source fails, and every secret-minting path checks errors itself.
+// ids: identifiers, not secrets). If the random source fails, the id is
+// all zeros but for the version bits; every path that draws a secret checks
+// the source's error itself.
 func (s *Server) newID() string {
 	b, err := s.randomBytes(16)
 	if err != nil {
