@@ -499,3 +499,48 @@ func TestNoAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelEdges calls every kernel directly on edge values, comparing with
+// x·y·2^−3072 mod N computed by math/big.
+func TestKernelEdges(t *testing.T) {
+	m, _ := NewModulus(nBytesRFC3526(t))
+	N := nBig(t)
+	rInv := new(big.Int).ModInverse(new(big.Int).Lsh(big.NewInt(1), 3072), N)
+	one := big.NewInt(1)
+	edges := []*big.Int{
+		big.NewInt(0), one, big.NewInt(2),
+		new(big.Int).Sub(N, one), new(big.Int).Sub(N, big.NewInt(2)),
+		new(big.Int).Lsh(one, 3071), new(big.Int).Sub(new(big.Int).Lsh(one, 3071), one),
+		new(big.Int).Sub(new(big.Int).Lsh(one, 64), one), new(big.Int).Lsh(one, 3008),
+	}
+	type mulFn func(z, x, y, n *[nWords]uint64, n0 uint64)
+	muls := map[string]mulFn{"generic": montMulGeneric}
+	sqrs := map[string]mulFn{"generic": func(z, x, _, n *[nWords]uint64, n0 uint64) { montSqrGeneric(z, x, n, n0) }}
+	if useADX {
+		muls["adx"] = montMulADX
+		sqrs["adx"] = func(z, x, _, n *[nWords]uint64, n0 uint64) { montSqrADX(z, x, n, n0) }
+	}
+	for _, x := range edges {
+		for _, y := range edges {
+			var xw, yw, z [nWords]uint64
+			bytesToWords(&xw, pad384(x))
+			bytesToWords(&yw, pad384(y))
+			want := new(big.Int).Mul(x, y)
+			want.Mul(want, rInv).Mod(want, N)
+			for name, f := range muls {
+				f(&z, &xw, &yw, &m.n, m.n0)
+				var wantW [nWords]uint64
+				bytesToWords(&wantW, pad384(want))
+				if z != wantW {
+					t.Errorf("%s: mul(%x, %x) wrong", name, x, y)
+				}
+				if x == y {
+					sqrs[name](&z, &xw, nil, &m.n, m.n0)
+					if z != wantW {
+						t.Errorf("%s: sqr(%x) wrong", name, x)
+					}
+				}
+			}
+		}
+	}
+}
