@@ -27,6 +27,7 @@ type command struct {
 // commands is the subcommand table. To add one, write name.go with its run
 // function and add a line here.
 var commands = map[string]command{
+	"demo":   {"sign in to an in-process local server through SRP, a new password, TOTP and a remembered device", demoCommand},
 	"serve":  {"run a local Cognito-compatible identity provider that verifies SRP", serveCommand},
 	"vector": {"compute Cognito SRP values for JSON lines (test vectors, debugging refused signatures)", vectorCommand},
 }
