@@ -28,6 +28,7 @@ type command struct {
 // function and add a line here.
 var commands = map[string]command{
 	"demo":   {"sign in to an in-process local server through SRP, a new password, TOTP and a remembered device", demoCommand},
+	"login":  {"sign in to a Cognito user pool (or caldera serve) with SRP and print the tokens", loginCommand},
 	"serve":  {"run a local Cognito-compatible identity provider that verifies SRP", serveCommand},
 	"vector": {"compute Cognito SRP values for JSON lines (test vectors, debugging refused signatures)", vectorCommand},
 }

@@ -1,0 +1,361 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/caldera-srp/caldera/challenge"
+	"github.com/caldera-srp/caldera/flow"
+	"github.com/caldera-srp/caldera/transport/awsjson"
+)
+
+const loginUsage = `Usage: caldera login --pool-id ID --client-id ID [--client-secret S]
+                     [--endpoint URL | --region R] [--username NAME] [-v]
+                     [--format json|export] [--device-file FILE]
+
+Signs in to an Amazon Cognito user pool, or to a local server (caldera serve),
+with USER_SRP_AUTH: the password never leaves this machine. Each challenge the
+pool sends (new password, MFA code, TOTP set-up, MFA choice, custom challenge)
+is asked for on the terminal. The device the pool tracks is remembered in
+--device-file (mode 0600), so later sign-ins use DEVICE_SRP_AUTH.
+
+The password and other secrets are read without echo when standard input is a
+terminal, and one per line from standard input otherwise (for scripts). The
+client secret may be given in CALDERA_CLIENT_SECRET instead of the flag, which
+other users of the machine can see in the process list.
+
+Tokens go to standard output: JSON (default), or "export" lines for a shell:
+  eval "$(caldera login --format export ...)"
+-v logs each request and answer to standard error with secrets redacted.
+
+Flags:
+`
+
+func loginCommand(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return loginMain(ctx, args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("login", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	poolID := fs.String("pool-id", "", "user pool id, REGION_NAME (required)")
+	clientID := fs.String("client-id", "", "app client id (required)")
+	clientSecret := fs.String("client-secret", "", "app client secret, if the client has one (or CALDERA_CLIENT_SECRET)")
+	endpoint := fs.String("endpoint", "", "service URL, e.g. http://127.0.0.1:9229 for caldera serve")
+	region := fs.String("region", "", "AWS region of the pool (default: the pool id's prefix)")
+	username := fs.String("username", "", "user name or alias (asked when empty)")
+	verbose := fs.Bool("v", false, "log the redacted requests and answers to stderr")
+	format := fs.String("format", "json", `token output: "json" or "export"`)
+	deviceFile := fs.String("device-file", "", "file of remembered devices (default <user config dir>/caldera/devices.json)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, loginUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	fail := func(format string, args ...any) int {
+		fmt.Fprintf(stderr, "caldera login: "+format+"\n", args...)
+		return 2
+	}
+	switch {
+	case fs.NArg() != 0:
+		return fail("unexpected argument %q", fs.Arg(0))
+	case *poolID == "" || *clientID == "":
+		return fail("--pool-id and --client-id are required")
+	case *format != "json" && *format != "export":
+		return fail(`--format must be "json" or "export"`)
+	case *endpoint != "" && *region != "":
+		return fail("give --endpoint or --region, not both")
+	}
+	if *clientSecret == "" {
+		*clientSecret = os.Getenv("CALDERA_CLIENT_SECRET")
+	}
+	topts := awsjson.Options{Endpoint: *endpoint, Region: *region}
+	if *endpoint == "" && *region == "" {
+		r, _, ok := strings.Cut(*poolID, "_")
+		if !ok || r == "" {
+			return fail("cannot tell the region from pool id %q: give --region or --endpoint", *poolID)
+		}
+		topts.Region = r
+	}
+	tr, err := awsjson.New(topts)
+	if err != nil {
+		return fail("%v", err)
+	}
+	var t flow.Transport = tr
+	if *verbose {
+		t = flow.LoggingTransport(tr, slog.New(slog.NewTextHandler(stderr, nil)))
+	}
+
+	if *deviceFile == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return fail("no user config dir (%v): give --device-file", err)
+		}
+		*deviceFile = filepath.Join(dir, "caldera", "devices.json")
+	}
+	if err := os.MkdirAll(filepath.Dir(*deviceFile), 0o700); err != nil {
+		return fail("%v", err)
+	}
+	store := flow.NewFileDeviceStore(*deviceFile)
+
+	con := newConsole(stdin, stderr)
+	if *username == "" {
+		if *username, err = con.line("Username: "); err != nil || *username == "" {
+			return fail("no username given")
+		}
+	}
+	password, err := con.secret("Password: ")
+	if err != nil || password == "" {
+		return fail("no password given")
+	}
+	cfg := flow.Config{
+		UserPoolID: *poolID, ClientID: *clientID, ClientSecret: *clientSecret,
+		Username: *username, Password: password, Flow: flow.UserSRPAuth,
+		Devices: store, DeviceName: deviceName(), DevicePolicy: flow.RememberDevice,
+		FriendlyDeviceName: deviceName(),
+	}
+	m, err := flow.New(cfg)
+	if err != nil {
+		return fail("%v", err)
+	}
+	r, err := flow.Run(ctx, m, t, &loginPrompter{con: con, password: password})
+	if err != nil {
+		fmt.Fprintf(stderr, "caldera login: %s\n", loginError(err))
+		return 1
+	}
+	if err := flow.Remember(store, *poolID, *username, r); err != nil {
+		fmt.Fprintf(stderr, "caldera login: signed in, but the device was not saved: %v\n", err)
+	}
+	switch {
+	case r.DeviceErr != nil:
+		fmt.Fprintf(stderr, "caldera login: signed in, but the device was not confirmed: %s\n", loginError(r.DeviceErr))
+	case r.NewDevice:
+		fmt.Fprintf(stderr, "caldera login: device %s remembered in %s\n", r.Device.DeviceKey, *deviceFile)
+	case r.DeviceForgotten:
+		fmt.Fprintf(stderr, "caldera login: the pool forgot device; removed it from %s\n", *deviceFile)
+	}
+	if err := printTokens(stdout, *format, r); err != nil {
+		fmt.Fprintf(stderr, "caldera login: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// loginError is the message for a failed sign-in: the service's own
+// message for its errors (never a secret), else the error.
+func loginError(err error) string {
+	var apiErr *flow.APIError
+	if errors.As(err, &apiErr) {
+		if apiErr.Message != "" {
+			return apiErr.Message + " (" + apiErr.Type + ")"
+		}
+		return apiErr.Type
+	}
+	return err.Error()
+}
+
+func deviceName() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "caldera"
+	}
+	return "caldera on " + h
+}
+
+// printTokens writes the tokens as JSON or as shell export lines.
+func printTokens(w io.Writer, format string, r *flow.Result) error {
+	tk := r.Tokens
+	if format == "export" {
+		// JWTs and Cognito refresh tokens are base64url with dots: nothing
+		// in them needs quoting, but quote anyway for any other server.
+		for _, kv := range [][2]string{
+			{"COGNITO_ID_TOKEN", tk.IDToken}, {"COGNITO_ACCESS_TOKEN", tk.AccessToken},
+			{"COGNITO_REFRESH_TOKEN", tk.RefreshToken},
+		} {
+			if kv[1] == "" {
+				continue
+			}
+			if _, err := fmt.Fprintf(w, "export %s=%s\n", kv[0], shellQuote(kv[1])); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	b, err := json.MarshalIndent(struct {
+		IDToken      string    `json:"IdToken"`
+		AccessToken  string    `json:"AccessToken"`
+		RefreshToken string    `json:"RefreshToken,omitempty"`
+		TokenType    string    `json:"TokenType"`
+		ExpiresIn    int64     `json:"ExpiresIn"`
+		Expiry       time.Time `json:"Expiry"`
+		Username     string    `json:"Username"`
+	}{tk.IDToken, tk.AccessToken, tk.RefreshToken, tk.TokenType, tk.ExpiresIn, tk.Expiry.UTC().Truncate(time.Second), r.UserID}, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// console reads answers: without echo from a terminal, else one per line.
+type console struct {
+	in  *bufio.Reader
+	out io.Writer
+	fd  int // the terminal's descriptor, or -1
+}
+
+func newConsole(stdin io.Reader, out io.Writer) *console {
+	c := &console{in: bufio.NewReader(stdin), out: out, fd: -1}
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		c.fd = int(f.Fd())
+	}
+	return c
+}
+
+// line asks and reads one line, echoed.
+func (c *console) line(prompt string) (string, error) {
+	fmt.Fprint(c.out, prompt)
+	s, err := c.in.ReadString('\n')
+	if err != nil && (err != io.EOF || s == "") {
+		if c.fd < 0 {
+			fmt.Fprintln(c.out)
+		}
+		return "", fmt.Errorf("caldera: no answer on standard input: %w", err)
+	}
+	if c.fd < 0 {
+		fmt.Fprintln(c.out) // scripted input is not echoed: end the prompt line
+	}
+	return strings.TrimRight(s, "\r\n"), nil
+}
+
+// secret asks and reads one line without echo when on a terminal.
+func (c *console) secret(prompt string) (string, error) {
+	if c.fd < 0 {
+		return c.line(prompt)
+	}
+	fmt.Fprint(c.out, prompt)
+	b, err := term.ReadPassword(c.fd)
+	fmt.Fprintln(c.out)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// loginPrompter asks the user for each prompt of the sign-in.
+type loginPrompter struct {
+	con      *console
+	password string
+}
+
+func (lp *loginPrompter) Prompt(ctx context.Context, p *flow.Prompt) (flow.Answer, error) {
+	c := lp.con
+	switch p.Kind {
+	case flow.PromptNewPassword:
+		fmt.Fprintf(c.out, "The pool requires a new password for %s.\n", p.Username)
+		pw, err := c.secret("New password: ")
+		if err != nil {
+			return flow.Answer{}, err
+		}
+		if c.fd >= 0 {
+			again, err := c.secret("New password again: ")
+			if err != nil {
+				return flow.Answer{}, err
+			}
+			if again != pw {
+				fmt.Fprintln(c.out, "The two passwords differ.")
+				return flow.Answer{}, nil // refused by the machine: asked again
+			}
+		}
+		a := flow.Answer{NewPassword: pw, Attributes: map[string]string{}}
+		for _, name := range p.RequiredAttributes {
+			v, err := c.line("Required attribute " + name + ": ")
+			if err != nil {
+				return flow.Answer{}, err
+			}
+			a.Attributes[name] = v
+		}
+		return a, nil
+	case flow.PromptMFACode:
+		where := "your authenticator app"
+		if p.Delivery.Destination != "" {
+			where = strings.ToLower(p.Delivery.Medium) + " to " + p.Delivery.Destination
+		}
+		code, err := c.line(fmt.Sprintf("%s code (from %s): ", p.Challenge, where))
+		return flow.Answer{Code: strings.TrimSpace(code)}, err
+	case flow.PromptTOTPSetup:
+		fmt.Fprintln(c.out, "The pool requires a TOTP authenticator. Add this secret to your authenticator app:")
+		fmt.Fprintf(c.out, "  secret: %s\n  URI:    %s\n", p.SecretCode, p.OTPAuthURI)
+		code, err := c.line("Code shown by the app: ")
+		return flow.Answer{Code: strings.TrimSpace(code)}, err
+	case flow.PromptSelectMFAType, flow.PromptSelectChallenge, flow.PromptMFASetup:
+		choice, err := c.choose(p)
+		if err != nil {
+			return flow.Answer{}, err
+		}
+		a := flow.Answer{Choice: choice}
+		switch {
+		case p.Kind == flow.PromptMFASetup && choice == challenge.EmailOTP:
+			a.Email, err = c.line("E-mail address for codes: ")
+		case choice == "PASSWORD" || choice == "PASSWORD_SRP":
+			a.Password = lp.password
+		}
+		return a, err
+	case flow.PromptCustomChallenge:
+		fmt.Fprintln(c.out, "Custom challenge:")
+		keys := make([]string, 0, len(p.Parameters))
+		for k := range p.Parameters {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(c.out, "  %s: %s\n", k, p.Parameters[k])
+		}
+		text, err := c.secret("Answer: ")
+		return flow.Answer{Text: text}, err
+	}
+	return flow.Answer{}, fmt.Errorf("caldera: %s is not supported by caldera login", p.Kind)
+}
+
+// choose shows the options of a prompt and reads one, by name or number.
+func (c *console) choose(p *flow.Prompt) (challenge.Name, error) {
+	fmt.Fprintf(c.out, "Choose (%s):\n", p.Kind)
+	for i, o := range p.Options {
+		fmt.Fprintf(c.out, "  %d. %s\n", i+1, o)
+	}
+	s, err := c.line("Choice: ")
+	if err != nil {
+		return "", err
+	}
+	s = strings.TrimSpace(s)
+	if n, err := strconv.Atoi(s); err == nil && n >= 1 && n <= len(p.Options) {
+		return p.Options[n-1], nil
+	}
+	return challenge.Name(strings.ToUpper(s)), nil
+}
