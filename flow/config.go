@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"time"
+	"unicode/utf8"
 
 	"github.com/caldera-srp/caldera/srp"
 )
@@ -143,10 +144,27 @@ func (c *Config) validateBase() (poolName string, err error) {
 	return poolName, nil
 }
 
+// Cognito's limits: user names of at most 128 characters, passwords of at
+// most 256; both must be UTF-8 to be sent as JSON strings faithfully.
+const (
+	maxUsername = 128
+	maxPassword = 256
+)
+
+func validText(s string, max int) bool {
+	return utf8.ValidString(s) && utf8.RuneCountInString(s) <= max
+}
+
 func (c *Config) validate() (string, error) {
 	poolName, err := c.validateBase()
 	if err != nil {
 		return "", err
+	}
+	if !validText(c.Username, maxUsername) {
+		return "", c.configError("Username", "is not UTF-8 or longer than 128 characters")
+	}
+	if !validText(c.Password, maxPassword) {
+		return "", c.configError("Password", "is not UTF-8 or longer than 256 characters")
 	}
 	known := false
 	for _, f := range flows {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,5 +189,30 @@ func TestRedactJSON(t *testing.T) {
 		if got := string(RedactJSON([]byte(in))); got != want {
 			t.Errorf("RedactJSON(%s)\n got %s\nwant %s", in, got, want)
 		}
+	}
+}
+
+func TestConfigLimits(t *testing.T) {
+	base := Config{UserPoolID: testPoolID, ClientID: testClientID, Username: "u", Password: "p", Flow: UserPasswordAuth}
+	for name, mod := range map[string]func(*Config){
+		"non-UTF-8 username": func(c *Config) { c.Username = "al\xffice" },
+		"129-char username":  func(c *Config) { c.Username = strings.Repeat("ü", 129) },
+		"non-UTF-8 password": func(c *Config) { c.Password = "\xfe" },
+		"257-char password":  func(c *Config) { c.Password = strings.Repeat("p", 257) },
+		"bad pool id":        func(c *Config) { c.UserPoolID = "us-east-1" },
+		"empty device field": func(c *Config) { c.Device = &Device{DeviceKey: "k"} },
+		"unknown policy":     func(c *Config) { c.DevicePolicy = 9 },
+		"unknown preferred":  func(c *Config) { c.Flow, c.PreferredChallenge = UserAuth, "MAGIC" },
+	} {
+		c := base
+		mod(&c)
+		if _, err := New(c); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	c := base
+	c.Username = strings.Repeat("ü", 128)
+	if _, err := New(c); err != nil {
+		t.Errorf("128-char username: %v", err)
 	}
 }

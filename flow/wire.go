@@ -91,6 +91,9 @@ func parseAuthOutput(b []byte) (*authOutput, error) {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrMalformedResponse)
 	}
+	if err := noDuplicateKeys(b); err != nil {
+		return nil, err
+	}
 	out := &authOutput{params: raw.ChallengeParameters, available: raw.AvailableChallenges}
 	var err error
 	if out.challengeName, err = optString("ChallengeName", raw.ChallengeName); err != nil {
@@ -109,6 +112,9 @@ func parseAuthOutput(b []byte) (*authOutput, error) {
 	}
 	if err := json.Unmarshal(raw.AuthenticationResult, &r); err != nil {
 		return nil, fmt.Errorf("%w: AuthenticationResult is not an object", ErrMalformedResponse)
+	}
+	if err := noDuplicateKeys(raw.AuthenticationResult); err != nil {
+		return nil, err
 	}
 	res := &authResult{}
 	for _, f := range []struct {
@@ -172,4 +178,31 @@ func optString(field string, raw json.RawMessage) (string, error) {
 		return "", fmt.Errorf("%w: %s is not a string", ErrMalformedResponse, field)
 	}
 	return s, nil
+}
+
+// noDuplicateKeys refuses a JSON object with a key given twice, which
+// encoding/json would silently resolve to the last value. b has already
+// been decoded as an object.
+func noDuplicateKeys(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if _, err := dec.Token(); err != nil { // '{'
+		return fmt.Errorf("%w: not a JSON object", ErrMalformedResponse)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("%w: not a JSON object", ErrMalformedResponse)
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return fmt.Errorf("%w: key %.64q given twice", ErrMalformedResponse, k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return fmt.Errorf("%w: not a JSON object", ErrMalformedResponse)
+		}
+	}
+	return nil
 }
