@@ -40,6 +40,13 @@ const expandMsg = Info + "\x01"
 // (PROTOCOL.md §3 step 6). Any lengths are accepted, including empty ones.
 // The result is a new 16-byte slice.
 func CognitoKey(ikm, salt []byte) []byte {
+	key := make([]byte, KeySize)
+	CognitoKeyTo((*[KeySize]byte)(key), ikm, salt)
+	return key
+}
+
+// CognitoKeyTo is [CognitoKey] writing into out; it does not allocate.
+func CognitoKeyTo(out *[KeySize]byte, ikm, salt []byte) {
 	// One SHA-256 state, kept local so that the compiler sees its concrete
 	// type, devirtualizes the calls and keeps the buffers on the stack.
 	h := sha256.New()
@@ -76,12 +83,10 @@ func CognitoKey(ikm, salt []byte) []byte {
 	var prk, okm [sha256.Size]byte
 	hmacSum(&prk, salt, ikm, "")          // HKDF-Extract, RFC 5869 Section 2.2
 	hmacSum(&okm, prk[:], nil, expandMsg) // HKDF-Expand, one block (Section 2.3)
-	key := make([]byte, KeySize)
-	copy(key, okm[:KeySize])
+	copy(out[:], okm[:KeySize])
 	clear(prk[:])
 	clear(okm[:])
 	clear(inner[:])
 	clear(pad[:])
 	h.Reset()
-	return key
 }

@@ -1,7 +1,6 @@
 package srp
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math/bits"
 )
@@ -21,63 +20,68 @@ type arith interface {
 	// checkSecret reports ErrTooWide unless the secret value b is below N,
 	// in constant time for a fixed len(b).
 	checkSecret(b []byte) error
-	// expG returns g^e mod N.
-	expG(e []byte) []byte
-	// clientPremaster returns (B − k·g^x)^e mod N (RFC 5054, Section 2.6),
-	// for a public B already checked by checkPublic.
-	clientPremaster(B, x, e []byte) []byte
-	// serverPublic returns k·v + g^b mod N (RFC 5054, Section 2.5.3).
-	serverPublic(v, b []byte) []byte
-	// serverPremaster returns (A · v^u)^b mod N (RFC 5054, Section 2.6),
+	// expG appends g^e mod N to dst.
+	expG(dst, e []byte) []byte
+	// clientPremaster appends (B − k·g^x)^e mod N (RFC 5054, Section 2.6)
+	// to dst, for a public B already checked by checkPublic.
+	clientPremaster(dst, B, x, e []byte) []byte
+	// serverPublic appends k·v + g^b mod N (RFC 5054, Section 2.5.3).
+	serverPublic(dst, v, b []byte) []byte
+	// serverPremaster appends (A · v^u)^b mod N (RFC 5054, Section 2.6),
 	// for a public A already checked by checkPublic.
-	serverPremaster(v, u, A, b []byte) []byte
+	serverPremaster(dst, v, u, A, b []byte) []byte
 }
 
-// clientExponent returns a + u·x as big-endian bytes of a length that only
-// depends on the lengths of its inputs: max(len(a), len(u)+len(x)) + 1. It
+// appendClientExponent appends a + u·x to dst as big-endian bytes of a
+// length that only depends on the lengths of its inputs: max(len(a),
+// len(u)+len(x)) + 1. acc is scratch space, grown if needed and returned. It
 // runs in constant time (schoolbook multiplication on 64-bit words with
-// math/bits carries, no data-dependent branches). The sum is not reduced:
-// the reference clients do not reduce it either (PROTOCOL.md §3 step 5).
-func clientExponent(a, u, x []byte) []byte {
-	aw, uw, xw := toWords(a), toWords(u), toWords(x)
-	n := len(uw) + len(xw)
-	if len(aw) > n {
-		n = len(aw)
+// math/bits carries, no data-dependent branches). The sum is not reduced: the
+// reference clients do not reduce it either (PROTOCOL.md §3 step 5).
+func appendClientExponent(dst []byte, acc []uint64, a, u, x []byte) ([]byte, []uint64) {
+	na, nu, nx := words(a), words(u), words(x)
+	n := max(na, nu+nx) + 1
+	if cap(acc) < n {
+		acc = make([]uint64, n)
 	}
-	n++
-	acc := make([]uint64, n)
-	copy(acc, aw)
-	for i, ui := range uw {
+	acc = acc[:n]
+	for i := range acc {
+		acc[i] = wordAt(a, i)
+	}
+	for i := range nu {
+		ui := wordAt(u, i)
 		var carry uint64
-		for j, xj := range xw {
-			hi, lo := bits.Mul64(ui, xj)
+		for j := range nx {
+			hi, lo := bits.Mul64(ui, wordAt(x, j))
 			lo, c1 := bits.Add64(lo, acc[i+j], 0)
 			lo, c2 := bits.Add64(lo, carry, 0)
 			acc[i+j] = lo
 			carry = hi + c1 + c2
 		}
-		for k := i + len(xw); k < n; k++ {
+		for k := i + nx; k < n; k++ {
 			acc[k], carry = bits.Add64(acc[k], carry, 0)
 		}
 	}
-	outLen := len(a)
-	if l := len(u) + len(x); l > outLen {
-		outLen = l
+	outLen := max(len(a), len(u)+len(x)) + 1
+	for i := outLen - 1; i >= 0; i-- {
+		dst = append(dst, byte(acc[i/8]>>(8*(i%8))))
 	}
-	outLen++
-	out := make([]byte, n*8)
-	for i, w := range acc {
-		binary.BigEndian.PutUint64(out[len(out)-8*(i+1):], w)
-	}
-	return out[len(out)-outLen:]
+	clear(acc)
+	return dst, acc
 }
 
-// toWords converts big-endian bytes to little-endian 64-bit words.
-func toWords(b []byte) []uint64 {
-	w := make([]uint64, (len(b)+7)/8)
-	for i := range b {
-		v := b[len(b)-1-i]
-		w[i/8] |= uint64(v) << (8 * (i % 8))
+// words returns the number of 64-bit words of a big-endian byte string.
+func words(b []byte) int { return (len(b) + 7) / 8 }
+
+// wordAt returns the i-th least significant 64-bit word of the big-endian
+// byte string b (zero beyond its end). Its memory accesses depend only on
+// len(b) and i.
+func wordAt(b []byte, i int) uint64 {
+	var w uint64
+	for k := range 8 {
+		if p := len(b) - 1 - 8*i - k; p >= 0 {
+			w |= uint64(b[p]) << (8 * k)
+		}
 	}
 	return w
 }

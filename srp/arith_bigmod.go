@@ -66,26 +66,26 @@ func (ar *bigmodArith) checkSecret(b []byte) error {
 	return err
 }
 
-func (ar *bigmodArith) expG(e []byte) []byte {
-	return bigmod.NewNat().Exp(ar.g, e, ar.m).Bytes(ar.m)
+func (ar *bigmodArith) expG(dst, e []byte) []byte {
+	return append(dst, bigmod.NewNat().Exp(ar.g, e, ar.m).Bytes(ar.m)...)
 }
 
-func (ar *bigmodArith) clientPremaster(B, x, e []byte) []byte {
+func (ar *bigmodArith) clientPremaster(dst, B, x, e []byte) []byte {
 	Bn, _ := ar.public(B)
 	kgx := bigmod.NewNat().Exp(ar.g, x, ar.m).Mul(ar.k, ar.m)
 	base := Bn.Sub(kgx, ar.m)
-	return bigmod.NewNat().Exp(base, e, ar.m).Bytes(ar.m)
+	return append(dst, bigmod.NewNat().Exp(base, e, ar.m).Bytes(ar.m)...)
 }
 
-func (ar *bigmodArith) serverPublic(v, b []byte) []byte {
+func (ar *bigmodArith) serverPublic(dst, v, b []byte) []byte {
 	vn, _ := ar.secret(v)
 	gb := bigmod.NewNat().Exp(ar.g, b, ar.m)
-	return vn.Mul(ar.k, ar.m).Add(gb, ar.m).Bytes(ar.m)
+	return append(dst, vn.Mul(ar.k, ar.m).Add(gb, ar.m).Bytes(ar.m)...)
 }
 
-func (ar *bigmodArith) serverPremaster(v, u, A, b []byte) []byte {
+func (ar *bigmodArith) serverPremaster(dst, v, u, A, b []byte) []byte {
 	vn, _ := ar.secret(v)
 	An, _ := ar.public(A)
 	base := bigmod.NewNat().Exp(vn, u, ar.m).Mul(An, ar.m)
-	return bigmod.NewNat().Exp(base, b, ar.m).Bytes(ar.m)
+	return append(dst, bigmod.NewNat().Exp(base, b, ar.m).Bytes(ar.m)...)
 }

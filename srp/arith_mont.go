@@ -66,37 +66,37 @@ func (ar *montArith) checkSecret(b []byte) error {
 	return ar.secret(&z, b)
 }
 
-func (ar *montArith) expG(e []byte) []byte {
+func (ar *montArith) expG(dst, e []byte) []byte {
 	var z mont.Elem
 	ar.comb().Exp(&z, e)
-	return ar.m.Bytes(&z)
+	return ar.m.AppendBytes(dst, &z)
 }
 
-func (ar *montArith) clientPremaster(B, x, e []byte) []byte {
+func (ar *montArith) clientPremaster(dst, B, x, e []byte) []byte {
 	var base, kgx, s mont.Elem
 	ar.m.SetBytesReduce(&base, B)
 	ar.comb().Exp(&kgx, x)
 	ar.m.Mul(&kgx, &kgx, &ar.k)
 	ar.m.Sub(&base, &base, &kgx)
 	ar.m.Exp(&s, &base, e)
-	return ar.m.Bytes(&s)
+	return ar.m.AppendBytes(dst, &s)
 }
 
-func (ar *montArith) serverPublic(v, b []byte) []byte {
+func (ar *montArith) serverPublic(dst, v, b []byte) []byte {
 	var vn, gb mont.Elem
 	_ = ar.secret(&vn, v) // checked by the caller
 	ar.comb().Exp(&gb, b)
 	ar.m.Mul(&vn, &vn, &ar.k)
 	ar.m.Add(&vn, &vn, &gb)
-	return ar.m.Bytes(&vn)
+	return ar.m.AppendBytes(dst, &vn)
 }
 
-func (ar *montArith) serverPremaster(v, u, A, b []byte) []byte {
+func (ar *montArith) serverPremaster(dst, v, u, A, b []byte) []byte {
 	var vn, vu, base, s mont.Elem
 	_ = ar.secret(&vn, v) // checked by the caller
 	ar.m.SetBytesReduce(&base, A)
 	ar.m.Exp(&vu, &vn, u)
 	ar.m.Mul(&base, &base, &vu)
 	ar.m.Exp(&s, &base, b)
-	return ar.m.Bytes(&s)
+	return ar.m.AppendBytes(dst, &s)
 }

@@ -1,7 +1,6 @@
 package srp
 
 import (
-	"crypto/hmac"
 	cryptorand "crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -80,57 +79,23 @@ func (c *Claim) Trace() ClaimTrace { return c.trace }
 // ErrMalformedBase64) before doing any secret-dependent work. Everything
 // computed from the password or a is constant-time for fixed input lengths.
 //
-// The group must use the padHex encoding (Cognito()).
+// The group must use the padHex encoding (Cognito()). See
+// AppendPasswordClaim for a variant that does not allocate.
 func (c *Client) PasswordClaim(p PasswordClaimParams) (*Claim, error) {
-	g := c.g
-	if g.enc != EncodePadHex {
-		return nil, fmt.Errorf("%w: Cognito claims need the padHex encoding", ErrGroup)
-	}
-	if p.PoolName == "" {
-		return nil, fmt.Errorf("%w: pool name", ErrEmpty)
-	}
-	if p.UserIDForSRP == "" {
-		return nil, fmt.Errorf("%w: USER_ID_FOR_SRP", ErrEmpty)
-	}
-	if p.SRPB == "" {
-		return nil, fmt.Errorf("%w: SRP_B", ErrEmpty)
-	}
-	B, err := decodeHexInt(p.SRPB, maxHexDigits)
-	if err != nil {
-		return nil, fmt.Errorf("SRP_B: %w", err)
-	}
-	if err := g.parseB(B); err != nil {
+	sc := &c.sc
+	defer sc.wipe()
+	if err := c.sign(&p); err != nil {
 		return nil, err
 	}
-	if p.Salt == "" {
-		return nil, fmt.Errorf("%w: SALT", ErrEmpty)
-	}
-	salt, err := SignedPadHex(p.Salt)
-	if err != nil {
-		return nil, fmt.Errorf("SALT: %w", err)
-	}
-	secretBlock, err := DecodeSecretBlock(p.SecretBlock)
-	if err != nil {
-		return nil, err
-	}
-	u, err := g.scramble(c.A, B)
-	if err != nil {
-		return nil, err
-	}
-
-	x := cognitoX(salt, p.PoolName, p.UserIDForSRP, p.Password)
-	S := c.premaster(B, x, u)
-	ikm := PadHex(S)
-	hsalt := PadHex(u)
-	key := hkdf.CognitoKey(ikm, hsalt)
-	sig := claimSignature(key, p.PoolName, p.UserIDForSRP, secretBlock, p.Timestamp)
+	clone := func(b []byte) []byte { return append([]byte(nil), b...) }
 	return &Claim{
-		Signature:   base64.StdEncoding.EncodeToString(sig),
+		Signature:   base64.StdEncoding.EncodeToString(sc.sig[:]),
 		SecretBlock: p.SecretBlock,
 		Timestamp:   p.Timestamp,
 		trace: ClaimTrace{
-			A: c.Public(), U: trimLeadingZeros(u), X: x, S: trimLeadingZeros(S),
-			HKDFIkm: ikm, HKDFSalt: hsalt, Key: key,
+			A: c.Public(), U: clone(trimLeadingZeros(sc.u[:])), X: clone(sc.x[:]),
+			S: clone(trimLeadingZeros(sc.s)), HKDFIkm: clone(sc.ikm), HKDFSalt: clone(sc.hsalt),
+			Key: clone(sc.key[:]),
 		},
 	}, nil
 }
@@ -146,64 +111,14 @@ func (c *Client) DeviceClaim(deviceGroupKey, deviceKey, devicePassword, srpB, sa
 	})
 }
 
-// cognitoX returns x = H(padHex(salt) ‖ H(UTF-8(poolName ‖ userID ‖ ":" ‖
-// password))) (PROTOCOL.md §3 step 4). salt is already padHex-encoded.
-func cognitoX(salt []byte, poolName, userID, password string) []byte {
-	h := sha256.New()
-	h.Write([]byte(poolName))
-	h.Write([]byte(userID))
-	h.Write([]byte{':'})
-	h.Write([]byte(password))
-	inner := h.Sum(nil)
-	h.Reset()
-	h.Write(salt)
-	h.Write(inner)
-	return h.Sum(nil)
-}
-
-// claimSignature returns HMAC-SHA256(key, poolName ‖ userID ‖ secretBlock ‖
-// timestamp) (PROTOCOL.md §3 step 7).
-func claimSignature(key []byte, poolName, userID string, secretBlock []byte, timestamp string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(poolName))
-	m.Write([]byte(userID))
-	m.Write(secretBlock)
-	m.Write([]byte(timestamp))
-	return m.Sum(nil)
-}
-
 // DecodeSecretBlock decodes a SECRET_BLOCK: standard base64 with padding as
 // Cognito sends it, or — as Amplify v6 tolerates — the URL-safe alphabet
 // and/or missing padding. Any other character is ErrMalformedBase64; nothing
-// is silently skipped (PROTOCOL.md §3 step 7).
+// is silently skipped (PROTOCOL.md §3 step 7). A UUID (what moto_server
+// sends) is refused too.
 func DecodeSecretBlock(s string) ([]byte, error) {
-	if s == "" {
-		return nil, fmt.Errorf("%w: SECRET_BLOCK", ErrEmpty)
-	}
-	if len(s) > maxSecretBlock*4/3+4 {
-		return nil, fmt.Errorf("%w: SECRET_BLOCK of %d characters", ErrTooWide, len(s))
-	}
-	if looksLikeUUID(s) {
-		// moto_server sends a UUID here. It happens to be valid URL-safe
-		// base64, but it is not a secret block: say so rather than sign it.
-		return nil, fmt.Errorf("%w: SECRET_BLOCK is a UUID, not base64 of a secret block", ErrMalformedBase64)
-	}
-	std, url := strings.ContainsAny(s, "+/"), strings.ContainsAny(s, "-_")
-	if std && url {
-		return nil, fmt.Errorf("%w: SECRET_BLOCK mixes base64 alphabets", ErrMalformedBase64)
-	}
-	enc := base64.StdEncoding
-	if url {
-		enc = base64.URLEncoding
-	}
-	if !strings.HasSuffix(s, "=") && len(s)%4 != 0 {
-		enc = enc.WithPadding(base64.NoPadding)
-	}
-	b, err := enc.Strict().DecodeString(s)
-	if err != nil || strings.ContainsAny(s, "\r\n") {
-		return nil, fmt.Errorf("%w: SECRET_BLOCK", ErrMalformedBase64)
-	}
-	return b, nil
+	b, _, err := appendSecretBlock(nil, nil, s)
+	return b, err
 }
 
 // looksLikeUUID reports whether s has the 8-4-4-4-12 hex shape of a UUID.
@@ -252,8 +167,9 @@ func PasswordVerifierFromSalt(salt []byte, poolName, userID, password string) (*
 		return nil, fmt.Errorf("%w: pool name or user id", ErrEmpty)
 	}
 	g := Cognito()
-	x := cognitoX(salt, poolName, userID, password)
-	return &Verifier{Salt: append([]byte(nil), salt...), V: g.ar.expG(x)}, nil
+	var x [sha256.Size]byte
+	cognitoX(&x, nil, salt, poolName, userID, password)
+	return &Verifier{Salt: append([]byte(nil), salt...), V: g.ar.expG(nil, x[:])}, nil
 }
 
 // DeviceSecretVerifierConfig is the ConfirmDevice parameter of the same
@@ -371,9 +287,13 @@ func (s *Server) VerifyPasswordClaim(p VerifyClaimParams) error {
 		return err
 	}
 	S := s.premaster(A, u)
-	key := hkdf.CognitoKey(PadHex(S), PadHex(u))
-	want := claimSignature(key, p.PoolName, p.UserIDForSRP, p.SecretBlock, p.Timestamp)
-	if subtle.ConstantTimeCompare(got, want) != 1 {
+	var key [hkdf.KeySize]byte
+	var want [sha256.Size]byte
+	hkdf.CognitoKeyTo(&key, PadHex(S), PadHex(u))
+	claimSignature(&want, nil, key[:], p.PoolName, p.UserIDForSRP, p.SecretBlock, p.Timestamp)
+	clear(key[:])
+	clear(S)
+	if subtle.ConstantTimeCompare(got, want[:]) != 1 {
 		return fmt.Errorf("%w: PASSWORD_CLAIM_SIGNATURE", ErrVerification)
 	}
 	return nil

@@ -138,7 +138,7 @@ func TestCognitoServerVerifiesClaim(t *testing.T) {
 
 func TestClientExponent(t *testing.T) {
 	// 0xff + 0x02·0x03 = 0x105, in max(1, 2) + 1 = 3 bytes.
-	got := clientExponent([]byte{0xff}, []byte{2}, []byte{3})
+	got, _ := appendClientExponent(nil, nil, []byte{0xff}, []byte{2}, []byte{3})
 	if !bytes.Equal(got, []byte{0, 1, 5}) {
 		t.Fatalf("got %x", got)
 	}

@@ -15,9 +15,10 @@ const maxRedraws = 4
 // Client is the client side of one SRP-6a exchange: the secret ephemeral a
 // and the public A = g^a mod N. A Client must be used for one exchange only.
 type Client struct {
-	g *Group
-	a []byte // secret
-	A []byte // public, big-endian, length of N
+	g  *Group
+	a  []byte // secret
+	A  []byte // public, big-endian, length of N
+	sc claimScratch
 }
 
 // NewClient draws a fresh secret a of the group's secret size from rand
@@ -38,7 +39,7 @@ func (g *Group) NewClientFromSecret(a []byte) (*Client, error) {
 	if len(a) > 2*g.size {
 		return nil, fmt.Errorf("%w: secret exponent of %d bytes", ErrTooWide, len(a))
 	}
-	A := g.ar.expG(a)
+	A := g.ar.expG(nil, a)
 	if zero, _ := g.ar.checkPublic(A); zero {
 		return nil, ErrAZero
 	}
@@ -79,7 +80,8 @@ func (c *Client) PublicHex() string { return lowerHex(c.A) }
 // 2.6) for B already in [0, N) and non-zero. Constant-time in a, x and the
 // intermediate values for fixed input lengths.
 func (c *Client) premaster(B, x, u []byte) []byte {
-	return c.g.ar.clientPremaster(B, x, clientExponent(c.a, u, x))
+	e, _ := appendClientExponent(nil, nil, c.a, u, x)
+	return c.g.ar.clientPremaster(nil, B, x, e)
 }
 
 // scramble returns u = H(enc(A) ‖ enc(B)) for the received (unreduced) B,
@@ -198,7 +200,7 @@ func (s *ClientSession) VerifyM2(m2 []byte) error {
 // Verifier returns v = g^x mod N with x = H(s ‖ H(I ‖ ":" ‖ P)), big-endian
 // of the length of N (RFC 5054, Section 2.4). v is secret.
 func (g *Group) Verifier(identity, password, salt []byte) []byte {
-	return g.ar.expG(g.rfcX(identity, password, salt))
+	return g.ar.expG(nil, g.rfcX(identity, password, salt))
 }
 
 // Server is the server side of one SRP-6a exchange: the verifier v, the
@@ -230,7 +232,7 @@ func (g *Group) NewServerFromSecret(v, b []byte) (*Server, error) {
 	if err := g.ar.checkSecret(v); err != nil {
 		return nil, err
 	}
-	B := g.ar.serverPublic(v, b)
+	B := g.ar.serverPublic(nil, v, b)
 	if zero, _ := g.ar.checkPublic(B); zero {
 		return nil, ErrBZero
 	}
@@ -246,7 +248,7 @@ func (s *Server) PublicHex() string { return lowerHex(s.B) }
 // premaster computes S = (A · v^u)^b mod N (RFC 5054, Section 2.6) after
 // refusing A ≡ 0 mod N. Constant-time in v, b and S.
 func (s *Server) premaster(A, u []byte) []byte {
-	return s.g.ar.serverPremaster(s.v, u, A, s.b)
+	return s.g.ar.serverPremaster(nil, s.v, u, A, s.b)
 }
 
 // parseA parses the client's public A, refusing values wider than N and
@@ -306,3 +308,5 @@ func (s *ServerSession) VerifyM1(m1 []byte) error {
 
 // M2 returns the server's proof, to send once M1 verified.
 func (s *ServerSession) M2() []byte { return append([]byte(nil), s.m2...) }
+
+func cryptoRandReader() io.Reader { return rand.Reader }
