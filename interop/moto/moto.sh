@@ -24,8 +24,8 @@ moto_start() {
 	# TOTP codes are only checked with this set (moto/cognitoidp/models.py).
 	MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true python3 -m moto.server -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
 	MOTO_PID=$!
-	i=0
-	while [ "$i" -lt 150 ]; do
+	moto_i=0
+	while [ "$moto_i" -lt 150 ]; do
 		if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$MOTO_PORT/moto-api/', timeout=1)" >/dev/null 2>&1; then
 			CALDERA_MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 			export CALDERA_MOTO_ENDPOINT
@@ -39,7 +39,7 @@ moto_start() {
 			return 1
 		fi
 		sleep 0.2
-		i=$((i + 1))
+		moto_i=$((moto_i + 1))
 	done
 	echo "moto: moto_server not ready on 127.0.0.1:$MOTO_PORT after 30 s; its log:" >&2
 	cat "$MOTO_LOG" >&2
@@ -49,11 +49,13 @@ moto_start() {
 
 moto_stop() {
 	if [ -n "${MOTO_PID:-}" ]; then
-		kill "$MOTO_PID" 2>/dev/null
-		wait "$MOTO_PID" 2>/dev/null
+		# Never fail: this runs from EXIT traps under set -e.
+		kill "$MOTO_PID" 2>/dev/null || true
+		wait "$MOTO_PID" 2>/dev/null || true
 		MOTO_PID=
 	fi
 	if [ -n "${MOTO_LOG:-}" ]; then
-		rm -f "$MOTO_LOG"
+		rm -f "$MOTO_LOG" || true
 	fi
+	return 0
 }
