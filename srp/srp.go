@@ -36,7 +36,7 @@ func (g *Group) NewClientFromSecret(a []byte) (*Client, error) {
 	if len(a) == 0 {
 		return nil, fmt.Errorf("%w: secret exponent", ErrEmpty)
 	}
-	if len(a) > 2*g.size {
+	if len(a) > 4*g.size {
 		return nil, fmt.Errorf("%w: secret exponent of %d bytes", ErrTooWide, len(a))
 	}
 	A := g.ar.expG(nil, a)
@@ -226,7 +226,7 @@ func (g *Group) NewServerFromSecret(v, b []byte) (*Server, error) {
 	if len(b) == 0 {
 		return nil, fmt.Errorf("%w: secret exponent", ErrEmpty)
 	}
-	if len(b) > 2*g.size {
+	if len(b) > 4*g.size {
 		return nil, fmt.Errorf("%w: secret exponent of %d bytes", ErrTooWide, len(b))
 	}
 	if err := g.ar.checkSecret(v); err != nil {
