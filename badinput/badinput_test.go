@@ -121,8 +121,8 @@ type bad struct {
 	ok     bool
 	// known, when set, names a gap reported to the package's owner: the
 	// case still runs (and must not panic), but a failed expectation
-	// skips with this note instead of failing, and a met one fails so
-	// that the mark is removed.
+	// skips with this note instead of failing; a met one logs that the
+	// mark can go (fixes land in other packages in their own time).
 	known string
 }
 
@@ -152,7 +152,8 @@ func TestBadInput(t *testing.T) {
 			}()
 			if c.known != "" {
 				if c.met(err) {
-					t.Fatalf("known gap %q is fixed: remove the mark", c.known)
+					t.Logf("known gap %q appears fixed: remove the mark", c.known)
+					return
 				}
 				t.Skipf("known gap (reported): %s; got %v", c.known, err)
 			}
@@ -203,8 +204,12 @@ func checkNoSecret(t *testing.T, err error) {
 			t.Errorf("error message %q contains a secret", msg)
 		}
 	}
-	if m := longHex.FindString(msg); m != "" {
-		t.Errorf("error message holds a long hex value %q…", m[:16])
+	for _, m := range longHex.FindAllString(msg, -1) {
+		// Random hex (a key, an exponent) has both digits and letters;
+		// "AAAA…" or "0000…" excerpts of a body are not secrets.
+		if strings.ContainsAny(m, "0123456789") && strings.ContainsAny(m, "abcdefABCDEF") {
+			t.Errorf("error message holds a long hex value %q…", m[:16])
+		}
 	}
 	if len(msg) > 1024 {
 		t.Errorf("error message of %d bytes: unbounded input echoed?", len(msg))
@@ -529,8 +534,7 @@ func flowCases(fx *fixture) []bad {
 		{name: "flow/B=N", run: resp(pvResponse(fx, params(func(p map[string]any) { p["SRP_B"] = fx.n.Text(16) }))), wantIs: is(srp.ErrBZero)},
 		{name: "flow/unknown-challenge", run: resp(`{"ChallengeName":"QUANTUM_MFA","ChallengeParameters":{},"Session":"s"}`), wantIs: is(challenge.ErrUnknownChallenge)},
 		{name: "flow/challenge-name-number", run: resp(`{"ChallengeName":7,"Session":"s"}`), wantIs: is(flow.ErrMalformedResponse)},
-		{name: "flow/duplicated-ChallengeName", run: resp(`{"ChallengeName":"SMS_MFA","ChallengeName":"SOFTWARE_TOKEN_MFA","ChallengeParameters":{},"Session":"s"}`), wantIs: is(flow.ErrMalformedResponse),
-			known: "flow: duplicated top-level keys of an answer are not refused (encoding/json keeps the last); challenge.ParseParameters refuses them inside ChallengeParameters"},
+		{name: "flow/duplicated-ChallengeName", run: resp(`{"ChallengeName":"SMS_MFA","ChallengeName":"SOFTWARE_TOKEN_MFA","ChallengeParameters":{},"Session":"s"}`), wantIs: is(flow.ErrMalformedResponse)},
 		{name: "flow/duplicated-parameter", run: resp(`{"ChallengeName":"PASSWORD_VERIFIER","ChallengeParameters":{"SRP_B":"ab","SRP_B":"ab"},"Session":"s"}`), wantIs: is(challenge.ErrMalformedParameter)},
 		{name: "flow/truncated-json", run: resp(pvResponse(fx, nil)[:100]), wantIs: is(flow.ErrMalformedResponse)},
 		{name: "flow/html-body", run: resp(`<html><body>502 Bad Gateway</body></html>`), wantIs: is(flow.ErrMalformedResponse)},
@@ -555,10 +559,8 @@ func flowCases(fx *fixture) []bad {
 			return m.Receive(nil, &flow.APIError{Type: "NotAuthorizedException", Message: "Incorrect username or password.", StatusCode: 400}).Err
 		}, wantIs: is(flow.ErrNotAuthorized)},
 		{name: "flow/device-challenge-without-device", run: resp(`{"ChallengeName":"DEVICE_SRP_AUTH","ChallengeParameters":{"USERNAME":"u"},"Session":"s"}`), wantIs: is(flow.ErrNoDevice)},
-		{name: "flow/config-non-utf8-username", run: cfg(func(c *flow.Config) { c.Username = "al\xffice" }), wantIs: is(flow.ErrInvalidConfig),
-			known: "flow.New accepts a Username that is not UTF-8 (it cannot be sent as a JSON string faithfully: encoding/json writes U+FFFD)"},
-		{name: "flow/config-1MB-username", run: cfg(func(c *flow.Config) { c.Username = strings.Repeat("u", 1<<20) }), wantIs: is(flow.ErrInvalidConfig),
-			known: "flow.New accepts a 1 MiB Username (Cognito's limit is 128 characters)"},
+		{name: "flow/config-non-utf8-username", run: cfg(func(c *flow.Config) { c.Username = "al\xffice" }), wantIs: is(flow.ErrInvalidConfig)},
+		{name: "flow/config-1MB-username", run: cfg(func(c *flow.Config) { c.Username = strings.Repeat("u", 1<<20) }), wantIs: is(flow.ErrInvalidConfig)},
 		{name: "flow/config-pool-id-without-name", run: cfg(func(c *flow.Config) { c.UserPoolID = "us-east-1" }), wantIs: is(flow.ErrInvalidConfig)},
 		{name: "flow/config-empty-client-id", run: cfg(func(c *flow.Config) { c.ClientID = "" }), wantIs: is(flow.ErrInvalidConfig)},
 	}
