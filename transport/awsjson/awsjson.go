@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/caldera-srp/caldera/flow"
+	"github.com/caldera-srp/caldera/transport/internal/apierr"
 )
 
 // Defaults applied when the matching Options field is zero.
@@ -71,7 +72,10 @@ type Options struct {
 	// URL, for a local server or a proxy. Its path is the path POSTed to.
 	Endpoint string
 
-	// HTTPClient sends the requests; http.DefaultClient when nil.
+	// HTTPClient sends the requests; http.DefaultClient when nil. The
+	// transport uses a copy that never follows redirects (Cognito does not
+	// redirect, and a redirect would carry the request body, with its
+	// tokens or password, elsewhere): a 3xx answer is a *ResponseError.
 	HTTPClient *http.Client
 
 	// Timeout bounds each call, on top of the caller's context.
@@ -116,11 +120,12 @@ var (
 var (
 	// ErrResponseTooLarge: the body is longer than MaxResponseBytes.
 	ErrResponseTooLarge = errors.New("awsjson: response body too large")
-	// ErrTruncatedResponse: the body ends in the middle of its JSON value or
-	// before its announced Content-Length.
-	ErrTruncatedResponse = errors.New("awsjson: truncated response body")
 	// ErrMalformedResponse: the body is not one JSON object.
 	ErrMalformedResponse = errors.New("awsjson: malformed JSON response body")
+	// ErrTruncatedResponse: the body ends in the middle of its JSON value or
+	// before its announced Content-Length. It is also an
+	// ErrMalformedResponse.
+	ErrTruncatedResponse = fmt.Errorf("%w: truncated", ErrMalformedResponse)
 	// ErrUnexpectedContentType: a success answer that is not JSON.
 	ErrUnexpectedContentType = errors.New("awsjson: unexpected response content type")
 	// ErrUnrecognizedError: an error status with no error type in the body
@@ -179,6 +184,9 @@ func New(opts Options) (*Transport, error) {
 	if t.client == nil {
 		t.client = http.DefaultClient
 	}
+	noRedirect := *t.client
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	t.client = &noRedirect
 	if t.timeout == 0 {
 		t.timeout = DefaultTimeout
 	}
@@ -343,7 +351,8 @@ func (t *Transport) readBody(resp *http.Response) ([]byte, error) {
 
 // serviceError builds the error for a non-2xx answer: a *flow.APIError when
 // the type is known from the body's __type (or code) or, failing that, the
-// x-amzn-errortype header; else a *ResponseError.
+// x-amzn-errortype header; else a *ResponseError. The type is reduced to its
+// bare name and the message made safe to print (transport/internal/apierr).
 func (t *Transport) serviceError(op flow.Operation, resp *http.Response, body []byte, readErr error,
 	fail func(error, []byte) error) error {
 	var typ, msg string
@@ -358,50 +367,33 @@ func (t *Transport) serviceError(op flow.Operation, resp *http.Response, body []
 	default:
 		kind = checkObject(body)
 		if kind == nil {
-			var e struct {
-				Type     string `json:"__type"`
-				Code     string `json:"code"`
-				Message  *string
-				MessageL *string `json:"message"`
-			}
-			// checkObject succeeded, so this only fails on wrongly typed
-			// fields; then the body has no usable type or message.
-			if json.Unmarshal(body, &e) == nil {
-				typ = e.Type
-				if typ == "" {
-					typ = e.Code
+			// Member by member, so that one of the wrong JSON type (a
+			// number for __type, say) does not hide the others.
+			var members map[string]json.RawMessage
+			_ = json.Unmarshal(body, &members) // checkObject succeeded
+			str := func(keys ...string) string {
+				for _, k := range keys {
+					var v string
+					if json.Unmarshal(members[k], &v) == nil && v != "" {
+						return v
+					}
 				}
-				switch {
-				case e.MessageL != nil:
-					msg = *e.MessageL
-				case e.Message != nil:
-					msg = *e.Message
-				}
+				return ""
 			}
+			typ = str("__type", "code")
+			msg = str("message", "Message")
 			kind = ErrUnrecognizedError
 		}
 	}
-	if typ == "" {
-		typ = resp.Header.Get("X-Amzn-Errortype")
+	// The body's type first, then the header's (PROTOCOL.md §9), each only
+	// if it is a plausible type name.
+	if e := apierr.New(typ, msg, resp.StatusCode); e != nil {
+		return e
 	}
-	if typ = SanitizeErrorType(typ); typ != "" {
-		return &flow.APIError{Type: typ, Message: msg, StatusCode: resp.StatusCode}
+	if e := apierr.New(resp.Header.Get("X-Amzn-Errortype"), msg, resp.StatusCode); e != nil {
+		return e
 	}
 	return fail(kind, body)
-}
-
-// SanitizeErrorType reduces an AWS error type as found in `__type` or
-// x-amzn-errortype to its bare name: "aws.cognito#NotAuthorizedException"
-// and "NotAuthorizedException:http://internal..." both become
-// "NotAuthorizedException". The ":" suffix goes first, then the "#" prefix.
-func SanitizeErrorType(s string) string {
-	if i := strings.IndexByte(s, ':'); i >= 0 {
-		s = s[:i]
-	}
-	if i := strings.LastIndexByte(s, '#'); i >= 0 {
-		s = s[i+1:]
-	}
-	return strings.TrimSpace(s)
 }
 
 // checkObject returns nil when body is exactly one JSON object, else the

@@ -266,20 +266,6 @@ func TestServiceErrors(t *testing.T) {
 	}
 }
 
-func TestSanitizeErrorType(t *testing.T) {
-	for in, want := range map[string]string{
-		"NotAuthorizedException":                                                                          "NotAuthorizedException",
-		"aws.protocoltests.restjson#FooError":                                                             "FooError",
-		"FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/":                            "FooError",
-		"aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/": "FooError",
-		"": "",
-	} {
-		if got := SanitizeErrorType(in); got != want {
-			t.Errorf("SanitizeErrorType(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // responseError asserts that err is a *ResponseError of kind with status.
 func responseError(t *testing.T, err error, kind error, status int) *ResponseError {
 	t.Helper()
@@ -298,6 +284,57 @@ func responseError(t *testing.T, err error, kind error, status int) *ResponseErr
 		t.Errorf("err is also an APIError: %v", ae)
 	}
 	return re
+}
+
+func TestHostileErrorFields(t *testing.T) {
+	// A type that is not a type name is ignored, falling back to the
+	// header, else to a ResponseError; messages are kept but made safe to
+	// print.
+	tr, _ := serve(t, answer(400, "application/x-amz-json-1.1", `{"__type":"Not\u001b[31mAuthorized\n","message":"m"}`), Options{})
+	_, err := tr.Call(context.Background(), flow.OpInitiateAuth, nil)
+	responseError(t, err, ErrUnrecognizedError, 400)
+	if strings.ContainsAny(err.Error(), "\x1b\n") {
+		t.Errorf("Error() = %q carries control characters", err)
+	}
+
+	tr, _ = serve(t, answer(400, "application/x-amz-json-1.1", `{"__type":42,"message":"Rate exceeded"}`,
+		"X-Amzn-ErrorType", "TooManyRequestsException"), Options{})
+	_, err = tr.Call(context.Background(), flow.OpInitiateAuth, nil)
+	var ae *flow.APIError
+	if !errors.As(err, &ae) || ae.Type != "TooManyRequestsException" || ae.Message != "Rate exceeded" {
+		t.Errorf("numeric __type with a header: %#v", err)
+	}
+
+	tr, _ = serve(t, answer(400, "application/x-amz-json-1.1", `{"__type":"NotAuthorizedException","message":"bad\u001b[2Jclear\u202Eevil"}`), Options{})
+	_, err = tr.Call(context.Background(), flow.OpInitiateAuth, nil)
+	if !errors.As(err, &ae) || ae.Message != "bad\uFFFD[2Jclear\uFFFDevil" || !errors.Is(err, flow.ErrNotAuthorized) {
+		t.Errorf("message with control characters: %#v", err)
+	}
+}
+
+func TestRedirectNotFollowed(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	for _, code := range []int{301, 302, 307, 308} {
+		tr, _ := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other.URL+"/latest/meta-data/", code)
+		}, Options{HTTPClient: &http.Client{}})
+		_, err := tr.Call(context.Background(), flow.OpConfirmDevice, json.RawMessage(`{"AccessToken":"secret-token"}`))
+		responseError(t, err, ErrUnrecognizedError, code)
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("redirect followed %d times", n)
+	}
+}
+
+func TestTruncatedIsMalformed(t *testing.T) {
+	if !errors.Is(ErrTruncatedResponse, ErrMalformedResponse) {
+		t.Error("ErrTruncatedResponse is not an ErrMalformedResponse")
+	}
+	if errors.Is(ErrMalformedResponse, ErrTruncatedResponse) {
+		t.Error("every ErrMalformedResponse is an ErrTruncatedResponse")
+	}
 }
 
 func TestHTML500(t *testing.T) {

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/caldera-srp/caldera/flow"
+	"github.com/caldera-srp/caldera/transport/internal/apierr"
 )
 
 // API is the part of *cognitoidentityprovider.Client that a sign-in uses.
@@ -177,17 +178,23 @@ func authOutput(res *types.AuthenticationResultType, available []types.Challenge
 	return o
 }
 
-// mapError turns a service error into a *flow.APIError; any other error
-// (network, context, credentials, deserialization) is wrapped unchanged.
+// mapError turns a service error into a *flow.APIError, its code reduced and
+// its message made safe to print as awsjson does
+// (transport/internal/apierr); any other error (network, context,
+// credentials, deserialization) is wrapped unchanged.
 func mapError(op flow.Operation, err error) error {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("awssdk: %s: %w", op, err)
 	}
-	e := &flow.APIError{Type: ae.ErrorCode(), Message: ae.ErrorMessage()}
+	status := 0
 	var st interface{ HTTPStatusCode() int }
 	if errors.As(err, &st) {
-		e.StatusCode = st.HTTPStatusCode()
+		status = st.HTTPStatusCode()
 	}
-	return e
+	if e := apierr.New(ae.ErrorCode(), ae.ErrorMessage(), status); e != nil {
+		return e
+	}
+	// A code that is no type name: keep the SDK's error as it is.
+	return fmt.Errorf("awssdk: %s: %w", op, err)
 }

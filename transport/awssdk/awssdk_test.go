@@ -215,6 +215,9 @@ func TestErrorMapping(t *testing.T) {
 			flow.APIError{Type: "CodeMismatchException", Message: "Invalid code"}, flow.ErrCodeMismatch},
 		{withStatus(429, &smithy.GenericAPIError{Code: "TooManyRequestsException", Message: "Rate exceeded"}),
 			flow.APIError{Type: "TooManyRequestsException", Message: "Rate exceeded", StatusCode: 429}, flow.ErrTooManyRequests},
+		// Messages are made safe to print, as awsjson does.
+		{&smithy.GenericAPIError{Code: "NotAuthorizedException", Message: "a\x1b[2Jb\nc"},
+			flow.APIError{Type: "NotAuthorizedException", Message: "a\uFFFD[2Jb\uFFFDc"}, flow.ErrNotAuthorized},
 	}
 	for _, c := range cases {
 		_, err := New(&fakeAPI{err: c.err}).Call(context.Background(), flow.OpInitiateAuth, nil)
@@ -227,7 +230,15 @@ func TestErrorMapping(t *testing.T) {
 		}
 	}
 
-	_, err := New(&fakeAPI{err: &smithy.OperationError{Err: context.Canceled}}).Call(context.Background(), flow.OpInitiateAuth, nil)
+	// A code that is no type name is not made into an APIError.
+	odd := &smithy.GenericAPIError{Code: "Not\x1bAuthorized", Message: "m"}
+	_, err := New(&fakeAPI{err: odd}).Call(context.Background(), flow.OpInitiateAuth, nil)
+	var oddAE *flow.APIError
+	if errors.As(err, &oddAE) || !errors.Is(err, odd) {
+		t.Errorf("odd code: got %#v", err)
+	}
+
+	_, err = New(&fakeAPI{err: &smithy.OperationError{Err: context.Canceled}}).Call(context.Background(), flow.OpInitiateAuth, nil)
 	var ae *flow.APIError
 	if !errors.Is(err, context.Canceled) || errors.As(err, &ae) || !strings.HasPrefix(err.Error(), "awssdk: InitiateAuth:") {
 		t.Errorf("non-API error: got %v", err)
