@@ -17,7 +17,9 @@
 // shortened by the caller's context), and everything the server can get
 // wrong is a typed error: a service error is a *flow.APIError, anything
 // else the server answers is a *ResponseError that matches one of the Err*
-// sentinels with errors.Is.
+// sentinels with errors.Is. Redirects are never followed. An APIError's type
+// is reduced to its bare name and its message has control characters
+// replaced, so that printing an error cannot drive a terminal.
 package awsjson
 
 import (
