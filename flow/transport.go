@@ -33,7 +33,9 @@ type Transport interface {
 }
 
 // APIError is an error answered by the service: its `__type` (without any
-// "prefix#") and its message, kept verbatim. Use errors.As to get it, or
+// "prefix#" or ":suffix") and its message. The transports keep the message
+// as sent except that control characters are replaced with U+FFFD and it is
+// cut at 1 KiB, so a hostile server cannot forge log lines or flood memory. Use errors.As to get it, or
 // errors.Is with one of the Err* sentinels below to test its type.
 type APIError struct {
 	Type       string // e.g. "NotAuthorizedException"
