@@ -54,3 +54,24 @@ func TestWelch(t *testing.T) {
 		t.Errorf("t = %v, want %v", got, want)
 	}
 }
+
+// TestTargets builds every target of the full run and runs each class
+// once, so that a fixture broken by an API change shows up in the default
+// test run rather than an hour into the tagged one.
+func TestTargets(t *testing.T) {
+	for _, tg := range []Target{
+		targetSRPPasswordClaim(t, 2),
+		targetSRPVerifyClaim(t),
+		targetSRPDeviceClaim(t, 2),
+		targetSRPExpSecretExponent(t),
+		targetBigmodExpSecretBase(t),
+		targetMontExpSecretExponent(t),
+		targetMontExpSecretBase(t),
+		targetBigExpSecretExponent(secretLen),
+		targetBigExpSecretBase(),
+	} {
+		for class := range 2 {
+			tg.Prepare(class)()
+		}
+	}
+}
