@@ -59,6 +59,15 @@ func (e *TimestampError) Error() string {
 	return "challenge: TIMESTAMP " + strconv.Quote(in) + " does not match EEE MMM d HH:mm:ss z yyyy: " + e.Reason
 }
 
+// quoteField quotes one field of a bad TIMESTAMP for a Reason, cut to 32
+// bytes so that a huge input cannot make a huge message.
+func quoteField(f string) string {
+	if len(f) > 32 {
+		f = f[:32] + "..."
+	}
+	return strconv.Quote(f)
+}
+
 // Unwrap returns [ErrTimestampFormat].
 func (e *TimestampError) Unwrap() error { return ErrTimestampFormat }
 
@@ -95,29 +104,29 @@ func ParseTimestamp(s string) (time.Time, error) {
 		return fail("want six fields separated by single spaces")
 	}
 	if indexOf(weekdayNames[:], f[0]) < 0 {
-		return fail("weekday " + strconv.Quote(f[0]) + " is not an English abbreviation (Mon ... Sun)")
+		return fail("weekday " + quoteField(f[0]) + " is not an English abbreviation (Mon ... Sun)")
 	}
 	m := indexOf(monthNames[:], f[1])
 	if m < 0 {
-		return fail("month " + strconv.Quote(f[1]) + " is not an English abbreviation (Jan ... Dec)")
+		return fail("month " + quoteField(f[1]) + " is not an English abbreviation (Jan ... Dec)")
 	}
 	month := time.Month(m + 1)
 
 	day, ok := digits(f[2], 1, 2)
 	if !ok || day < 1 || day > 31 {
-		return fail("day " + strconv.Quote(f[2]) + " is not 1 to 31")
+		return fail("day " + quoteField(f[2]) + " is not 1 to 31")
 	}
 
 	clock := f[3]
 	if len(clock) != 8 || clock[2] != ':' || clock[5] != ':' {
-		return fail("time " + strconv.Quote(clock) + " is not HH:mm:ss")
+		return fail("time " + quoteField(clock) + " is not HH:mm:ss")
 	}
 	hour, ok1 := digits(clock[0:2], 2, 2)
 	minute, ok2 := digits(clock[3:5], 2, 2)
 	second, ok3 := digits(clock[6:8], 2, 2)
 	switch {
 	case !ok1 || !ok2 || !ok3:
-		return fail("time " + strconv.Quote(clock) + " is not HH:mm:ss")
+		return fail("time " + quoteField(clock) + " is not HH:mm:ss")
 	case hour > 23:
 		return fail("hour " + clock[0:2] + " is not 00 to 23")
 	case minute > 59:
@@ -127,12 +136,12 @@ func ParseTimestamp(s string) (time.Time, error) {
 	}
 
 	if f[4] != "UTC" {
-		return fail("zone " + strconv.Quote(f[4]) + " is not UTC")
+		return fail("zone " + quoteField(f[4]) + " is not UTC")
 	}
 
 	year, ok := digits(f[5], 4, 9)
 	if !ok || year < 1 {
-		return fail("year " + strconv.Quote(f[5]) + " is not four to nine digits from 0001")
+		return fail("year " + quoteField(f[5]) + " is not four to nine digits from 0001")
 	}
 
 	t := time.Date(year, month, day, hour, minute, second, 0, time.UTC)
