@@ -30,6 +30,8 @@ func TestFull(t *testing.T) {
 		{"srp/verify-claim", func() Target { return targetSRPVerifyClaim(t) }, false},
 		{"srp/claim/device", func() Target { return targetSRPDeviceClaim(t, clientPool) }, false},
 		{"srp/exp-secret-exponent", func() Target { return targetSRPExpSecretExponent(t) }, false},
+		{"srp/exp-secret-exponent/a=1", func() Target { return targetSRPExpSecretExponentOne(t) }, false},
+		{"mont/comb-secret-exponent", func() Target { return targetMontCombSecretExponent(t) }, false},
 		{"bigmod/exp-secret-base", func() Target { return targetBigmodExpSecretBase(t) }, false},
 		{"mont/exp-secret-exponent", func() Target { return targetMontExpSecretExponent(t) }, false},
 		{"mont/exp-secret-base", func() Target { return targetMontExpSecretBase(t) }, false},
@@ -39,7 +41,7 @@ func TestFull(t *testing.T) {
 	want := strings.Split(*flagTargets, ",")
 	selected := func(name string) bool {
 		for _, w := range want {
-			if w == "all" || strings.HasPrefix(name, w) {
+			if w == "all" || name == w || strings.HasPrefix(name, w+"/") || (strings.HasSuffix(w, "/") && strings.HasPrefix(name, w)) {
 				return true
 			}
 		}

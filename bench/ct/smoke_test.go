@@ -64,6 +64,8 @@ func TestTargets(t *testing.T) {
 		targetSRPVerifyClaim(t),
 		targetSRPDeviceClaim(t, 2),
 		targetSRPExpSecretExponent(t),
+		targetSRPExpSecretExponentOne(t),
+		targetMontCombSecretExponent(t),
 		targetBigmodExpSecretBase(t),
 		targetMontExpSecretExponent(t),
 		targetMontExpSecretBase(t),
