@@ -31,9 +31,12 @@ func newBigmodArith(n []byte, g, k []byte) (*bigmodArith, error) {
 
 // public loads a public value, reducing values in [N, 2^bitlen(N)).
 func (ar *bigmodArith) public(b []byte) (*bigmod.Nat, error) {
-	b = trimLeadingZeros(b)
 	if len(b) > ar.m.Size() {
-		return nil, tooWide(b)
+		// Only a value longer than N has its leading zeros counted.
+		b = trimLeadingZeros(b)
+		if len(b) > ar.m.Size() {
+			return nil, tooWide(b)
+		}
 	}
 	n, err := bigmod.NewNat().SetOverflowingBytes(b, ar.m)
 	if err != nil {

@@ -39,7 +39,10 @@ func newMontArith(n []byte, g, k []byte) (*montArith, error) {
 // public loads a public value, refusing more bits than N (3072) and
 // reducing values in [N, 2^3072).
 func (ar *montArith) public(z *mont.Elem, b []byte) error {
-	if bitLen(b) > 3072 {
+	// Only a value longer than N needs its leading zeros counted; a value of
+	// N's length or shorter (every A and B this package computes) is loaded
+	// in time that depends on its length alone.
+	if len(b) > 384 && bitLen(b) > 3072 {
 		return tooWide(b)
 	}
 	ar.m.SetBytesReduce(z, b)
