@@ -35,6 +35,7 @@ func TestFull(t *testing.T) {
 		{"bigmod/exp-secret-base", func() Target { return targetBigmodExpSecretBase(t) }, false},
 		{"mont/exp-secret-exponent", func() Target { return targetMontExpSecretExponent(t) }, false},
 		{"mont/exp-secret-base", func() Target { return targetMontExpSecretBase(t) }, false},
+		{"mont/exp-secret-base/fixed-random", func() Target { return targetMontExpSecretBaseFixedRandom(t) }, false},
 		{"mathbig/exp-secret-exponent", func() Target { return targetBigExpSecretExponent(secretLen) }, true},
 		{"mathbig/exp-secret-base", targetBigExpSecretBase, true},
 	}

@@ -69,6 +69,7 @@ func TestTargets(t *testing.T) {
 		targetBigmodExpSecretBase(t),
 		targetMontExpSecretExponent(t),
 		targetMontExpSecretBase(t),
+		targetMontExpSecretBaseFixedRandom(t),
 		targetBigExpSecretExponent(secretLen),
 		targetBigExpSecretBase(),
 	} {

@@ -193,6 +193,33 @@ func targetMontExpSecretBase(tb testing.TB) Target {
 	}}
 }
 
+// targetMontExpSecretBaseFixedRandom is mont/exp-secret-base with a fixed
+// random base in class 0 instead of the degenerate base 1 (whose table
+// entries and intermediate values are all the same element).
+func targetMontExpSecretBaseFixedRandom(tb testing.TB) Target {
+	t := targetMontExpSecretBase(tb)
+	m := must(mont.NewModulus(srp.Cognito().N()))
+	r := newRand(14)
+	e := randBytes(newRand(4), baseExpLen) // the same exponent as mont/exp-secret-base
+	fixed := randBelowN(newRand(15))
+	t.Name = "mont/exp-secret-base/fixed-random"
+	t.Prepare = func(class int) func() {
+		b := append([]byte(nil), fixed...)
+		if class == 1 {
+			b = randBelowN(r)
+		}
+		x := new(mont.Elem)
+		if err := m.SetBytes(x, b); err != nil {
+			tb.Fatal(err)
+		}
+		return func() {
+			var z mont.Elem
+			m.Exp(&z, x, e)
+		}
+	}
+	return t
+}
+
 // claimFixture is the public side of a PASSWORD_VERIFIER challenge and
 // the pools of prebuilt clients.
 type claimFixture struct {
