@@ -36,6 +36,7 @@ func TestFull(t *testing.T) {
 		{"mont/exp-secret-exponent", func() Target { return targetMontExpSecretExponent(t) }, false},
 		{"mont/exp-secret-base", func() Target { return targetMontExpSecretBase(t) }, false},
 		{"mont/exp-secret-base/fixed-random", func() Target { return targetMontExpSecretBaseFixedRandom(t) }, false},
+		{"mont/exp-secret-base/random-random", func() Target { return targetMontExpSecretBaseAA(t) }, false},
 		{"mathbig/exp-secret-exponent", func() Target { return targetBigExpSecretExponent(secretLen) }, true},
 		{"mathbig/exp-secret-base", targetBigExpSecretBase, true},
 	}

@@ -70,6 +70,7 @@ func TestTargets(t *testing.T) {
 		targetMontExpSecretExponent(t),
 		targetMontExpSecretBase(t),
 		targetMontExpSecretBaseFixedRandom(t),
+		targetMontExpSecretBaseAA(t),
 		targetBigExpSecretExponent(secretLen),
 		targetBigExpSecretBase(),
 	} {

@@ -220,6 +220,28 @@ func targetMontExpSecretBaseFixedRandom(tb testing.TB) Target {
 	return t
 }
 
+// targetMontExpSecretBaseAA is an A/A control: both classes get a fresh
+// random base, so any |t| it reaches comes from the harness or the machine,
+// not from the code under test.
+func targetMontExpSecretBaseAA(tb testing.TB) Target {
+	t := targetMontExpSecretBase(tb)
+	m := must(mont.NewModulus(srp.Cognito().N()))
+	r := newRand(16)
+	e := randBytes(newRand(4), baseExpLen)
+	t.Name = "mont/exp-secret-base/random-random"
+	t.Prepare = func(int) func() {
+		x := new(mont.Elem)
+		if err := m.SetBytes(x, randBelowN(r)); err != nil {
+			tb.Fatal(err)
+		}
+		return func() {
+			var z mont.Elem
+			m.Exp(&z, x, e)
+		}
+	}
+	return t
+}
+
 // claimFixture is the public side of a PASSWORD_VERIFIER challenge and
 // the pools of prebuilt clients.
 type claimFixture struct {
