@@ -254,9 +254,6 @@ func (s *Server) premaster(A, u []byte) []byte {
 // parseA parses the client's public A, refusing values wider than N and
 // A ≡ 0 mod N (RFC 5054, Section 2.5.4).
 func (g *Group) parseA(A []byte) error {
-	if len(A) == 0 {
-		return fmt.Errorf("%w: A", ErrEmpty)
-	}
 	zero, err := g.ar.checkPublic(A)
 	if err != nil {
 		return err
