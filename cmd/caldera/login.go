@@ -54,7 +54,6 @@ func loginCommand(args []string) int {
 
 func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("login", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	poolID := fs.String("pool-id", "", "user pool id, REGION_NAME (required)")
 	clientID := fs.String("client-id", "", "app client id (required)")
 	clientSecret := fs.String("client-secret", "", "app client secret, if the client has one (or CALDERA_CLIENT_SECRET)")
@@ -64,15 +63,8 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	verbose := fs.Bool("v", false, "log the redacted requests and answers to stderr")
 	format := fs.String("format", "json", `token output: "json" or "export"`)
 	deviceFile := fs.String("device-file", "", "file of remembered devices (default <user config dir>/caldera/devices.json)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, loginUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args, stderr, loginUsage, true); done {
+		return code
 	}
 	fail := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "caldera login: "+format+"\n", args...)

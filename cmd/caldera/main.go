@@ -10,6 +10,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -68,4 +70,28 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "caldera <command> -h" for a command's usage.`)
+}
+
+// parseFlags parses a subcommand's arguments with the usage text printed
+// before the flag defaults. When it reports done, the command returns code
+// at once: 0 after -h, 2 after a bad flag or, unless positional arguments
+// are allowed, an unexpected argument.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer, usage string, positional bool) (code int, done bool) {
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, true
+		}
+		return 2, true
+	}
+	if !positional && fs.NArg() != 0 {
+		fmt.Fprintf(stderr, "unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2, true
+	}
+	return 0, false
 }

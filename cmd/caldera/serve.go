@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,26 +37,14 @@ func serveCommand(args []string) int {
 
 func serveMain(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:9229", "listen address (port 0 picks a free one)")
 	data := fs.String("data", "", "persist state in this bbolt database file")
 	seed := fs.String("seed", "", "JSON seed file declaring pools, clients and users")
 	endpoint := fs.String("endpoint", "", "base URL clients use, for token issuers (default http://<addr>)")
 	region := fs.String("region", idp.DefaultRegion, "region prefix of new pool ids")
 	verbose := fs.Bool("v", false, "log every request to stderr")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, serveUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 2
+	if code, done := parseFlags(fs, args, stderr, serveUsage, false); done {
+		return code
 	}
 	opts := idp.Options{Endpoint: *endpoint, Region: *region}
 	level := slog.LevelWarn

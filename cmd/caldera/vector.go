@@ -51,13 +51,8 @@ func vectorCommand(args []string) int {
 
 func vectorMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("vector", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, vectorUsage) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args, stderr, vectorUsage, true); done {
+		return code
 	}
 	in := stdin
 	switch fs.NArg() {
