@@ -13,7 +13,9 @@ import (
 const maxRedraws = 4
 
 // Client is the client side of one SRP-6a exchange: the secret ephemeral a
-// and the public A = g^a mod N. A Client must be used for one exchange only.
+// and the public A = g^a mod N. A Client must be used for one exchange only
+// (Regenerate draws a fresh a to reuse its memory), and is not safe for
+// concurrent use: its claims share scratch buffers.
 type Client struct {
 	g  *Group
 	a  []byte // secret
