@@ -41,6 +41,9 @@ type APIError struct {
 	Type       string // e.g. "NotAuthorizedException"
 	Message    string
 	StatusCode int // HTTP status when known, else 0
+	// RequestID is the service's request id (x-amzn-RequestId), when the
+	// transport saw one: what AWS support asks for.
+	RequestID string
 }
 
 func (e *APIError) Error() string {

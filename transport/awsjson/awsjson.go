@@ -389,10 +389,13 @@ func (t *Transport) serviceError(op flow.Operation, resp *http.Response, body []
 	}
 	// The body's type first, then the header's (PROTOCOL.md §9), each only
 	// if it is a plausible type name.
+	rid := apierr.RequestID(resp.Header.Get("X-Amzn-Requestid"))
 	if e := apierr.New(typ, msg, resp.StatusCode); e != nil {
+		e.RequestID = rid
 		return e
 	}
 	if e := apierr.New(resp.Header.Get("X-Amzn-Errortype"), msg, resp.StatusCode); e != nil {
+		e.RequestID = rid
 		return e
 	}
 	return fail(kind, body)

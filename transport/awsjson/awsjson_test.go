@@ -583,3 +583,20 @@ func TestNetworkError(t *testing.T) {
 		t.Errorf("connection refused: err = %v", err)
 	}
 }
+
+// The service's request id travels with the error (what AWS support asks
+// for); an implausible one is dropped.
+func TestRequestID(t *testing.T) {
+	for hdr, want := range map[string]string{
+		"9e4d1c2b-0f3a-4b5c-8d7e-6f5a4b3c2d1e": "9e4d1c2b-0f3a-4b5c-8d7e-6f5a4b3c2d1e",
+		"two words":                            "",
+	} {
+		tr, _ := serve(t, answer(400, "application/x-amz-json-1.1",
+			`{"__type":"NotAuthorizedException","message":"Incorrect username or password."}`, "X-Amzn-Requestid", hdr), Options{})
+		_, err := tr.Call(context.Background(), flow.OpInitiateAuth, json.RawMessage(`{}`))
+		var ae *flow.APIError
+		if !errors.As(err, &ae) || ae.RequestID != want {
+			t.Errorf("header %q: got %#v, want RequestID %q", hdr, err, want)
+		}
+	}
+}

@@ -193,6 +193,10 @@ func mapError(op flow.Operation, err error) error {
 		status = st.HTTPStatusCode()
 	}
 	if e := apierr.New(ae.ErrorCode(), ae.ErrorMessage(), status); e != nil {
+		var rid interface{ ServiceRequestID() string }
+		if errors.As(err, &rid) {
+			e.RequestID = apierr.RequestID(rid.ServiceRequestID())
+		}
 		return e
 	}
 	// A code that is no type name: keep the SDK's error as it is.

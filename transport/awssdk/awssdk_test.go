@@ -208,13 +208,13 @@ func TestErrorMapping(t *testing.T) {
 		sentinel error
 	}{
 		{withStatus(400, &types.NotAuthorizedException{Message: aws.String("Incorrect username or password.")}),
-			flow.APIError{Type: "NotAuthorizedException", Message: "Incorrect username or password.", StatusCode: 400}, flow.ErrNotAuthorized},
+			flow.APIError{Type: "NotAuthorizedException", Message: "Incorrect username or password.", StatusCode: 400, RequestID: "r1"}, flow.ErrNotAuthorized},
 		{withStatus(400, &types.ResourceNotFoundException{Message: aws.String("Device does not exist.")}),
-			flow.APIError{Type: "ResourceNotFoundException", Message: "Device does not exist.", StatusCode: 400}, flow.ErrResourceNotFound},
+			flow.APIError{Type: "ResourceNotFoundException", Message: "Device does not exist.", StatusCode: 400, RequestID: "r1"}, flow.ErrResourceNotFound},
 		{&types.CodeMismatchException{Message: aws.String("Invalid code")},
 			flow.APIError{Type: "CodeMismatchException", Message: "Invalid code"}, flow.ErrCodeMismatch},
 		{withStatus(429, &smithy.GenericAPIError{Code: "TooManyRequestsException", Message: "Rate exceeded"}),
-			flow.APIError{Type: "TooManyRequestsException", Message: "Rate exceeded", StatusCode: 429}, flow.ErrTooManyRequests},
+			flow.APIError{Type: "TooManyRequestsException", Message: "Rate exceeded", StatusCode: 429, RequestID: "r1"}, flow.ErrTooManyRequests},
 		// Messages are made safe to print, as awsjson does.
 		{&smithy.GenericAPIError{Code: "NotAuthorizedException", Message: "a\x1b[2Jb\nc"},
 			flow.APIError{Type: "NotAuthorizedException", Message: "a\uFFFD[2Jb\uFFFDc"}, flow.ErrNotAuthorized},
@@ -271,6 +271,7 @@ func TestSameJSONAsWire(t *testing.T) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		if strings.Contains(string(lastBody), "wrong") {
 			w.Header().Set("X-Amzn-ErrorType", "NotAuthorizedException:http://internal.amazon.com/coral/")
+			w.Header().Set("X-Amzn-Requestid", "3f1c2a8e-6a5b-4f1e-9d2c-7b8e0a1f2c3d")
 			w.WriteHeader(400)
 			_, _ = io.WriteString(w, `{"__type":"NotAuthorizedException","message":"Incorrect username or password."}`)
 			return
@@ -314,7 +315,9 @@ func TestSameJSONAsWire(t *testing.T) {
 			if errPlain != nil || errSDK != nil {
 				var a, b *flow.APIError
 				if !errors.As(errPlain, &a) || !errors.As(errSDK, &b) || *a != *b {
-					t.Errorf("errors differ: awsjson %v, awssdk %v", errPlain, errSDK)
+					t.Errorf("errors differ: awsjson %+v, awssdk %+v", errPlain, errSDK)
+				} else if a.RequestID != "3f1c2a8e-6a5b-4f1e-9d2c-7b8e0a1f2c3d" {
+					t.Errorf("RequestID = %q, want the x-amzn-RequestId header", a.RequestID)
 				}
 				return
 			}

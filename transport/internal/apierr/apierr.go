@@ -56,6 +56,20 @@ func Message(s string) string {
 	}, s)
 }
 
+// RequestID returns a request id header value if it is plausible (up to 128
+// printable ASCII characters, no spaces), else "".
+func RequestID(s string) string {
+	if len(s) > 128 {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return ""
+		}
+	}
+	return s
+}
+
 // New returns the APIError for a raw type and message, or nil when the type
 // is not usable (see Type).
 func New(rawType, message string, status int) *flow.APIError {

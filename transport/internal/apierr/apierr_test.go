@@ -60,3 +60,17 @@ func TestNew(t *testing.T) {
 		t.Errorf("New with a bad type = %#v, want nil", e)
 	}
 }
+
+func TestRequestID(t *testing.T) {
+	for in, want := range map[string]string{
+		"3f1c2a8e-6a5b-4f1e-9d2c-7b8e0a1f2c3d": "3f1c2a8e-6a5b-4f1e-9d2c-7b8e0a1f2c3d",
+		"":                                     "",
+		"has space":                            "",
+		"esc\x1b[31m":                          "",
+		strings.Repeat("a", 129):               "",
+	} {
+		if got := RequestID(in); got != want {
+			t.Errorf("RequestID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
