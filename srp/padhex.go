@@ -2,7 +2,6 @@ package srp
 
 import (
 	"crypto/subtle"
-	"fmt"
 )
 
 // PadHex returns Cognito's padHex encoding of the non-negative big-endian
@@ -38,15 +37,14 @@ func appendPadHex(dst, b []byte) []byte {
 // are encoded in minimal two's complement, as Java's BigInteger.toByteArray:
 // −20 → EC, −128 → 80, −129 → FF7F. s is treated as public.
 func SignedPadHex(s string) ([]byte, error) {
-	neg := false
-	if len(s) > 0 && s[0] == '-' {
-		neg, s = true, s[1:]
+	if len(s) == 0 || s[0] != '-' {
+		return appendSignedPadHex(nil, s)
 	}
-	mag, err := decodeHexInt(s, maxSaltHexLen)
+	mag, err := decodeHexInt(s[1:], maxSaltHexLen)
 	if err != nil {
 		return nil, err
 	}
-	if !neg || len(mag) == 0 {
+	if len(mag) == 0 {
 		return PadHex(mag), nil
 	}
 	return twosComplementNegative(mag), nil
@@ -87,28 +85,11 @@ func allZero(b []byte) bool {
 // decodeHexInt parses a public hexadecimal integer (any case, odd length
 // allowed, no sign) into minimal big-endian bytes. Empty input is ErrEmpty.
 func decodeHexInt(s string, maxLen int) ([]byte, error) {
-	if len(s) == 0 {
-		return nil, fmt.Errorf("%w: empty hex value", ErrEmpty)
+	b, err := appendHexInt(nil, s, maxLen)
+	if err != nil {
+		return nil, err
 	}
-	if len(s) > maxLen {
-		return nil, fmt.Errorf("%w: hex value of %d digits", ErrTooWide, len(s))
-	}
-	out := make([]byte, (len(s)+1)/2)
-	// Right-align: an odd-length string has an implicit leading 0 nibble.
-	j := len(out)*2 - len(s)
-	for i := 0; i < len(s); i++ {
-		v, ok := hexNibble(s[i])
-		if !ok {
-			return nil, fmt.Errorf("%w: invalid character at offset %d", ErrMalformedHex, i)
-		}
-		p := (i + j) / 2
-		if (i+j)%2 == 0 {
-			out[p] = v << 4
-		} else {
-			out[p] |= v
-		}
-	}
-	return trimLeadingZeros(out), nil
+	return trimLeadingZeros(b), nil
 }
 
 func hexNibble(c byte) (byte, bool) {
