@@ -17,7 +17,9 @@ import (
 // field cannot silently drop a check.
 type obj = map[string]any
 
-func str(t *testing.T, m obj, path ...string) string {
+// walk follows path from m and fails the test when a step is not an object
+// or a key is missing.
+func walk(t *testing.T, m obj, path []string) any {
 	t.Helper()
 	var v any = m
 	for _, k := range path {
@@ -29,7 +31,12 @@ func str(t *testing.T, m obj, path ...string) string {
 			t.Fatalf("%s: missing", strings.Join(path, "."))
 		}
 	}
-	s, ok := v.(string)
+	return v
+}
+
+func str(t *testing.T, m obj, path ...string) string {
+	t.Helper()
+	s, ok := walk(t, m, path).(string)
 	if !ok {
 		t.Fatalf("%s: not a string", strings.Join(path, "."))
 	}
@@ -38,17 +45,7 @@ func str(t *testing.T, m obj, path ...string) string {
 
 func sub(t *testing.T, m obj, path ...string) obj {
 	t.Helper()
-	var v any = m
-	for _, k := range path {
-		o, ok := v.(obj)
-		if !ok {
-			t.Fatalf("%s: not an object", strings.Join(path, "."))
-		}
-		if v, ok = o[k]; !ok {
-			t.Fatalf("%s: missing", strings.Join(path, "."))
-		}
-	}
-	o, ok := v.(obj)
+	o, ok := walk(t, m, path).(obj)
 	if !ok {
 		t.Fatalf("%s: not an object", strings.Join(path, "."))
 	}
