@@ -37,6 +37,7 @@ func TestFull(t *testing.T) {
 		{"mont/exp-secret-base", func() Target { return targetMontExpSecretBase(t) }, false},
 		{"mont/exp-secret-base/fixed-random", func() Target { return targetMontExpSecretBaseFixedRandom(t) }, false},
 		{"mont/exp-secret-base/random-random", func() Target { return targetMontExpSecretBaseAA(t) }, false},
+		{"mont/exp-secret-base/fixed-fixed", func() Target { return targetMontExpSecretBaseFixedFixed(t) }, false},
 		{"mathbig/exp-secret-exponent", func() Target { return targetBigExpSecretExponent(secretLen) }, true},
 		{"mathbig/exp-secret-base", targetBigExpSecretBase, true},
 	}

@@ -71,6 +71,7 @@ func TestTargets(t *testing.T) {
 		targetMontExpSecretBase(t),
 		targetMontExpSecretBaseFixedRandom(t),
 		targetMontExpSecretBaseAA(t),
+		targetMontExpSecretBaseFixedFixed(t),
 		targetBigExpSecretExponent(secretLen),
 		targetBigExpSecretBase(),
 	} {

@@ -220,6 +220,27 @@ func targetMontExpSecretBaseFixedRandom(tb testing.TB) Target {
 	return t
 }
 
+// targetMontExpSecretBaseFixedFixed compares two fixed random bases (class 0
+// always base A, class 1 always base B). It separates the two explanations of
+// the fixed-random finding: a cost that depends on the base's value separates
+// A from B as well, while an effect of repeating the same value (the machine
+// learning a recurring operand) treats both classes alike.
+func targetMontExpSecretBaseFixedFixed(tb testing.TB) Target {
+	m := must(mont.NewModulus(srp.Cognito().N()))
+	e := randBytes(newRand(4), baseExpLen)
+	fixed := [2][]byte{randBelowN(newRand(15)), randBelowN(newRand(17))}
+	return Target{Name: "mont/exp-secret-base/fixed-fixed", Prepare: func(class int) func() {
+		x := new(mont.Elem)
+		if err := m.SetBytes(x, append([]byte(nil), fixed[class]...)); err != nil {
+			tb.Fatal(err)
+		}
+		return func() {
+			var z mont.Elem
+			m.Exp(&z, x, e)
+		}
+	}}
+}
+
 // targetMontExpSecretBaseAA is an A/A control: both classes get a fresh
 // random base, so any |t| it reaches comes from the harness or the machine,
 // not from the code under test.
