@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/caldera-srp/caldera/hkdf"
+	"github.com/caldera-srp/caldera/internal/ctgrind"
 )
 
 // claimScratch holds the buffers of one client's claims, so that a client
@@ -54,6 +55,7 @@ func (c *Client) Regenerate(rand io.Reader) error {
 			return fmt.Errorf("%w: %v", ErrRandom, err)
 		}
 		c.A = c.g.ar.expG(c.A[:0], c.a)
+		ctgrind.Public(c.A) // A is sent as SRP_A
 		if zero, _ := c.g.ar.checkPublic(c.A); !zero {
 			return nil
 		}
@@ -127,6 +129,7 @@ func (c *Client) sign(p *PasswordClaimParams) error {
 
 	// The signature (step 7).
 	sc.msg = claimSignature(&sc.sig, sc.msg, sc.key[:], p.PoolName, p.UserIDForSRP, sc.block, p.Timestamp)
+	ctgrind.Public(sc.sig[:]) // sent as PASSWORD_CLAIM_SIGNATURE
 	return nil
 }
 

@@ -3,13 +3,13 @@ package srp
 import (
 	cryptorand "crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/caldera-srp/caldera/hkdf"
+	"github.com/caldera-srp/caldera/internal/ctgrind"
 )
 
 // maxHexDigits bounds SRP_A and SRP_B as hex before any parsing: N is 768
@@ -94,7 +94,7 @@ func (c *Client) PasswordClaim(p PasswordClaimParams) (*Claim, error) {
 		Timestamp:   p.Timestamp,
 		trace: ClaimTrace{
 			A: c.Public(), U: clone(trimLeadingZeros(sc.u[:])), X: clone(sc.x[:]),
-			S: clone(trimLeadingZeros(sc.s)), HKDFIkm: clone(sc.ikm), HKDFSalt: clone(sc.hsalt),
+			S: clone(sc.s[leadingZeros(sc.s):]), HKDFIkm: clone(sc.ikm), HKDFSalt: clone(sc.hsalt),
 			Key: clone(sc.key[:]),
 		},
 	}, nil
@@ -157,6 +157,7 @@ func NewPasswordVerifier(rand io.Reader, poolName, userID, password string) (*Ve
 	if err != nil {
 		return nil, err
 	}
+	ctgrind.Public(salt) // sent as SALT
 	return PasswordVerifierFromSalt(PadHex(salt), poolName, userID, password)
 }
 
@@ -198,7 +199,11 @@ func NewDeviceVerifier(rand io.Reader, deviceGroupKey, deviceKey string) (*Devic
 	if err != nil {
 		return nil, err
 	}
-	return DeviceVerifierFromSecrets(deviceGroupKey, deviceKey, base64.StdEncoding.EncodeToString(pw), salt)
+	ctgrind.Public(salt) // uploaded with ConfirmDevice
+	// The device password is secret: encode it without table lookups.
+	devicePassword := string(appendBase64(nil, pw))
+	clear(pw)
+	return DeviceVerifierFromSecrets(deviceGroupKey, deviceKey, devicePassword, salt)
 }
 
 // DeviceVerifierFromSecrets computes the device verifier for a given device
@@ -211,6 +216,7 @@ func DeviceVerifierFromSecrets(deviceGroupKey, deviceKey, devicePassword string,
 	if err != nil {
 		return nil, err
 	}
+	ctgrind.Public(v.V) // uploaded with ConfirmDevice as PasswordVerifier
 	return &DeviceVerifier{
 		DevicePassword: devicePassword,
 		Config: DeviceSecretVerifierConfig{
@@ -293,7 +299,7 @@ func (s *Server) VerifyPasswordClaim(p VerifyClaimParams) error {
 	claimSignature(&want, nil, key[:], p.PoolName, p.UserIDForSRP, p.SecretBlock, p.Timestamp)
 	clear(key[:])
 	clear(S)
-	if subtle.ConstantTimeCompare(got, want[:]) != 1 {
+	if !publicEqual(got, want[:]) {
 		return fmt.Errorf("%w: PASSWORD_CLAIM_SIGNATURE", ErrVerification)
 	}
 	return nil

@@ -2,6 +2,8 @@ package srp
 
 import (
 	"crypto/subtle"
+
+	"github.com/caldera-srp/caldera/internal/ctgrind"
 )
 
 // PadHex returns Cognito's padHex encoding of the non-negative big-endian
@@ -13,22 +15,32 @@ import (
 func PadHex(b []byte) []byte { return appendPadHex(nil, b) }
 
 func appendPadHex(dst, b []byte) []byte {
-	// Count leading zero bytes without branching on their values.
-	lead, done := 0, 0
-	for _, c := range b {
-		done |= subtle.ConstantTimeByteEq(c, 0) ^ 1
-		lead += 1 - done
-	}
-	b = b[lead:]
+	b = b[leadingZeros(b):]
 	if len(b) == 0 {
 		return append(dst, 0)
 	}
 	// A sign byte when the top bit is set. This depends on the value, as the
 	// encoding demands; the result's length is public once hashed anyway.
-	if b[0]&0x80 != 0 {
+	top := b[0] >> 7
+	ctgrind.PublicValue(&top)
+	if top != 0 {
 		dst = append(dst, 0)
 	}
 	return append(dst, b...)
+}
+
+// leadingZeros counts the leading zero bytes of b without branching on
+// their values. The count itself is declassified: for S it is exactly what
+// the protocol's minimal encoding reveals through the length of padHex(S)
+// (see the package documentation), and for the public values it is public.
+func leadingZeros(b []byte) int {
+	lead, done := 0, 0
+	for _, c := range b {
+		done |= subtle.ConstantTimeByteEq(c, 0) ^ 1
+		lead += 1 - done
+	}
+	ctgrind.PublicValue(&lead)
+	return lead
 }
 
 // SignedPadHex returns the padHex encoding of the integer written in s, a

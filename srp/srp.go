@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"io"
+
+	"github.com/caldera-srp/caldera/internal/ctgrind"
 )
 
 // maxRedraws bounds how many times an ephemeral secret is redrawn because
@@ -42,6 +44,7 @@ func (g *Group) NewClientFromSecret(a []byte) (*Client, error) {
 		return nil, fmt.Errorf("%w: secret exponent of %d bytes", ErrTooWide, len(a))
 	}
 	A := g.ar.expG(nil, a)
+	ctgrind.Public(A) // A is sent to the server
 	if zero, _ := g.ar.checkPublic(A); zero {
 		return nil, ErrAZero
 	}
@@ -132,6 +135,7 @@ func (c *Client) Session(identity, password, salt, B []byte) (*ClientSession, er
 	S := c.premaster(B, x, u)
 	key := g.hashInts(S)
 	m1 := g.m1(identity, salt, c.A, B, key)
+	ctgrind.Public(m1) // the client sends M1
 	return &ClientSession{u: u, s: S, key: key, m1: m1, m2: g.m2(c.A, m1, key)}, nil
 }
 
@@ -193,7 +197,7 @@ func (s *ClientSession) M1() []byte { return append([]byte(nil), s.m1...) }
 
 // VerifyM2 checks the server's proof in constant time.
 func (s *ClientSession) VerifyM2(m2 []byte) error {
-	if subtle.ConstantTimeCompare(m2, s.m2) != 1 {
+	if !publicEqual(m2, s.m2) {
 		return fmt.Errorf("%w: M2", ErrVerification)
 	}
 	return nil
@@ -235,6 +239,7 @@ func (g *Group) NewServerFromSecret(v, b []byte) (*Server, error) {
 		return nil, err
 	}
 	B := g.ar.serverPublic(nil, v, b)
+	ctgrind.Public(B) // B is sent to the client
 	if zero, _ := g.ar.checkPublic(B); zero {
 		return nil, ErrBZero
 	}
@@ -299,7 +304,7 @@ func (s *ServerSession) Key() []byte { return append([]byte(nil), s.key...) }
 
 // VerifyM1 checks the client's proof in constant time.
 func (s *ServerSession) VerifyM1(m1 []byte) error {
-	if subtle.ConstantTimeCompare(m1, s.m1) != 1 {
+	if !publicEqual(m1, s.m1) {
 		return fmt.Errorf("%w: M1", ErrVerification)
 	}
 	return nil
@@ -309,3 +314,12 @@ func (s *ServerSession) VerifyM1(m1 []byte) error {
 func (s *ServerSession) M2() []byte { return append([]byte(nil), s.m2...) }
 
 func cryptoRandReader() io.Reader { return rand.Reader }
+
+// publicEqual compares a received proof or signature with the expected one
+// in constant time. Only the outcome is revealed (it decides the protocol's
+// next, public, step), so only the outcome is declassified.
+func publicEqual(got, want []byte) bool {
+	eq := subtle.ConstantTimeCompare(got, want)
+	ctgrind.PublicValue(&eq)
+	return eq == 1
+}

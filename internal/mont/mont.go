@@ -62,6 +62,8 @@ import (
 	"errors"
 	"math/bits"
 	"slices"
+
+	"github.com/caldera-srp/caldera/internal/ctgrind"
 )
 
 const (
@@ -163,8 +165,11 @@ func (m *Modulus) SetBytes(z *Elem, b []byte) error {
 	for i := range x {
 		_, borrow = bits.Sub64(x[i], m.n[i], borrow)
 	}
-	// In range iff no extra bytes are set and x − N borrows.
-	if subtle.ConstantTimeByteEq(extra, 0)&int(borrow) == 0 {
+	// In range iff no extra bytes are set and x − N borrows. The outcome is
+	// public (see the package documentation), so it is declassified.
+	ok := subtle.ConstantTimeByteEq(extra, 0) & int(borrow)
+	ctgrind.PublicValue(&ok)
+	if ok == 0 {
 		return ErrRange
 	}
 	m.mulWords(&z.l, &x, &m.rr)
