@@ -1,6 +1,11 @@
 package totp
 
-import "fmt"
+import (
+	"crypto/subtle"
+	"fmt"
+
+	"github.com/caldera-srp/caldera/internal/ctgrind"
+)
 
 // DecodeSecret decodes a TOTP secret in base32 (RFC 4648 Section 6), as
 // AssociateSoftwareToken returns it in SecretCode (upper-case, no padding).
@@ -13,10 +18,15 @@ import "fmt"
 // runs in time that depends on the length of s only.
 func DecodeSecret(s string) ([]byte, error) {
 	n := len(s)
-	pad := 0
-	for pad < n && s[n-1-pad] == '=' { // padding only ever reveals the length
-		pad++
+	// Trailing '=' are padding, whose number follows from the length: they
+	// are counted without branching on the characters, and the count is
+	// declassified.
+	pad, done := 0, 0
+	for i := n - 1; i >= 0; i-- {
+		done |= subtle.ConstantTimeByteEq(s[i], '=') ^ 1
+		pad += 1 - done
 	}
+	ctgrind.PublicValue(&pad)
 	body := n - pad
 	if body == 0 {
 		return nil, secretError("empty")
@@ -46,6 +56,7 @@ func DecodeSecret(s string) ([]byte, error) {
 	}
 	rest := acc & (1<<nbits - 1)
 	bad |= byte((rest | -rest) >> 63) // non-zero unused bits
+	ctgrind.PublicValue(&bad)         // whether the secret is well formed is public
 	if bad != 0 {
 		clear(out)
 		return nil, secretError("not base32 (A-Z, 2-7) or non-zero trailing bits")

@@ -35,6 +35,11 @@ type Target struct {
 	// class (0: fixed secret, 1: random secret), with its input bound. It is
 	// called outside the timed region.
 	Prepare func(class int) func()
+	// Scrub, if set, runs before every measurement, outside the timed
+	// region. It is for experiments on the machine's state: running an
+	// unrelated operation between measurements erases whatever the
+	// previous measurement left behind (caches, predictors, power state).
+	Scrub func()
 }
 
 // Options size a measurement run.
@@ -137,6 +142,9 @@ func Measure(t Target, o Options) Result {
 		}
 		runtime.GC() // start every batch with a clean heap
 		for i, op := range ops {
+			if t.Scrub != nil {
+				t.Scrub()
+			}
 			start := time.Now()
 			for range o.Reps {
 				op()

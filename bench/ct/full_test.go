@@ -38,6 +38,7 @@ func TestFull(t *testing.T) {
 		{"mont/exp-secret-base/fixed-random", func() Target { return targetMontExpSecretBaseFixedRandom(t) }, false},
 		{"mont/exp-secret-base/random-random", func() Target { return targetMontExpSecretBaseAA(t) }, false},
 		{"mont/exp-secret-base/fixed-fixed", func() Target { return targetMontExpSecretBaseFixedFixed(t) }, false},
+		{"mont/exp-secret-base/fixed-random-scrubbed", func() Target { return targetMontExpSecretBaseFixedRandomScrubbed(t) }, false},
 		{"mathbig/exp-secret-exponent", func() Target { return targetBigExpSecretExponent(secretLen) }, true},
 		{"mathbig/exp-secret-base", targetBigExpSecretBase, true},
 	}

@@ -19,12 +19,12 @@ import (
 )
 
 // TestMemcheck is the deterministic half of the constant-time evidence (the
-// "ctgrind" method): it builds the tests of internal/mont and srp with the
-// valgrind build tag, runs their TestCTGrind under Valgrind's Memcheck — they
-// mark the secrets (base, exponents, password, a, b, v) with
-// internal/ctgrind — and fails on any report that a branch or a memory
-// address depended on a secret. TestCTGrindLeaky runs the same way on
-// math/big and must be reported, which shows the check can fail.
+// "ctgrind" method): it builds the tests of internal/mont, srp and totp with
+// the valgrind build tag and runs their TestCTGrind under Valgrind's
+// Memcheck. Those tests mark the secrets (bases, exponents, passwords, a, b,
+// v, the TOTP key) with internal/ctgrind; the check fails on any report that
+// a branch or a memory address depended on one. TestCTGrindLeaky runs the
+// same way on math/big and must be reported, which shows the check can fail.
 //
 // Unlike the dudect runs it needs no statistics: one run covers every
 // instruction the inputs reach. It cannot see below the instruction level
@@ -51,6 +51,7 @@ func TestMemcheck(t *testing.T) {
 		{"internal/mont", "^TestCTGrind$", false},
 		{"internal/mont", "^TestCTGrindLeaky$", true},
 		{"srp", "^TestCTGrind$", false},
+		{"totp", "^TestCTGrind$", false},
 	}
 	built := map[string]string{}
 	for _, c := range cases {

@@ -72,6 +72,7 @@ func TestTargets(t *testing.T) {
 		targetMontExpSecretBaseFixedRandom(t),
 		targetMontExpSecretBaseAA(t),
 		targetMontExpSecretBaseFixedFixed(t),
+		targetMontExpSecretBaseFixedRandomScrubbed(t),
 		targetBigExpSecretExponent(secretLen),
 		targetBigExpSecretBase(),
 	} {

@@ -20,6 +20,10 @@
 // squarings and multiplications for every exponent of a given byte length, and
 // read whole precomputed tables with a masked select for every lookup.
 //
+// bench/ct checks this: TestMemcheck runs these operations on both kernels
+// and both table scans under Valgrind's Memcheck with the operands marked
+// secret (internal/ctgrind), and the dudect runs time them.
+//
 // What is public (may leak through timing): the modulus, the length in bytes
 // of every input (exponents, encodings), which kernel the CPU runs, the base of
 // a [FixedBase] (g is public in SRP), and whether [Modulus.SetBytes] reports an
