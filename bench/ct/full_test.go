@@ -27,6 +27,9 @@ func TestFull(t *testing.T) {
 	}
 	entries := []entry{
 		{"srp/claim/password", func() Target { return targetSRPPasswordClaim(t, clientPool) }, false},
+		{"srp/claim/password/fixed-fixed", func() Target { return targetSRPPasswordClaimFixedFixed(t, clientPool) }, false},
+		{"srp/claim/password/random-public", func() Target { return targetSRPPasswordClaimRandomPublic(t, clientPool) }, false},
+		{"srp/claim/device/random-public", func() Target { return targetSRPDeviceClaimRandomPublic(t, clientPool) }, false},
 		{"srp/verify-claim", func() Target { return targetSRPVerifyClaim(t) }, false},
 		{"srp/claim/device", func() Target { return targetSRPDeviceClaim(t, clientPool) }, false},
 		{"srp/exp-secret-exponent", func() Target { return targetSRPExpSecretExponent(t) }, false},

@@ -61,6 +61,9 @@ func TestWelch(t *testing.T) {
 func TestTargets(t *testing.T) {
 	for _, tg := range []Target{
 		targetSRPPasswordClaim(t, 2),
+		targetSRPPasswordClaimFixedFixed(t, 2),
+		targetSRPPasswordClaimRandomPublic(t, 2),
+		targetSRPDeviceClaimRandomPublic(t, 2),
 		targetSRPVerifyClaim(t),
 		targetSRPDeviceClaim(t, 2),
 		targetSRPExpSecretExponent(t),
@@ -76,6 +79,9 @@ func TestTargets(t *testing.T) {
 		targetBigExpSecretExponent(secretLen),
 		targetBigExpSecretBase(),
 	} {
+		if tg.Scrub != nil {
+			tg.Scrub()
+		}
 		for class := range 2 {
 			tg.Prepare(class)()
 		}

@@ -2,6 +2,7 @@ package ct
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"math/big"
 	"math/rand/v2"
 	"testing"
@@ -326,6 +327,104 @@ func targetSRPPasswordClaim(tb testing.TB, pool int) Target {
 		}
 		return func() {
 			if _, err := c.PasswordClaim(p); err != nil {
+				panic(err)
+			}
+		}
+	}}
+}
+
+// claimPools returns two pools of prebuilt clients, each client of pool i
+// with the secret exponent a[i] (a nil a[i]: a fresh random a per client).
+func claimPools(r *rand.ChaCha8, pool int, a [2][]byte) [2][]*srp.Client {
+	var out [2][]*srp.Client
+	for range pool {
+		for class := range 2 {
+			ai := a[class]
+			if ai == nil {
+				ai = randBytes(r, secretLen)
+			}
+			out[class] = append(out[class], must(srp.Cognito().NewClientFromSecret(ai)))
+		}
+	}
+	return out
+}
+
+// targetSRPPasswordClaimFixedFixed compares two fixed secrets: class 0 always
+// (password P0, a0), class 1 always (P1, a1), same lengths, the public inputs
+// fixed. Each class repeats one computation exactly, so an effect of
+// repetition itself (the machine running a computation it just ran) cannot
+// separate them; a cost that depends on the secrets' values would.
+func targetSRPPasswordClaimFixedFixed(tb testing.TB, pool int) Target {
+	r := newRand(21)
+	f := newClaimFixture(tb, r, 0)
+	clients := claimPools(r, pool, [2][]byte{randBytes(r, secretLen), randBytes(r, secretLen)})
+	passwords := [2]string{randPassword(r), randPassword(r)}
+	return Target{Name: "srp/claim/password/fixed-fixed", Prepare: func(class int) func() {
+		c := clients[class][r.Uint64()%uint64(pool)]
+		p := srp.PasswordClaimParams{
+			PoolName: poolName, UserIDForSRP: userID, Password: string([]byte(passwords[class])),
+			SRPB: f.srpB, Salt: f.salt, SecretBlock: f.secretBlock, Timestamp: timestamp,
+		}
+		return func() {
+			if _, err := c.PasswordClaim(p); err != nil {
+				panic(err)
+			}
+		}
+	}}
+}
+
+// randomPublic returns a fresh SRP_B (a random value below N) and SALT.
+func randomPublic(r *rand.ChaCha8) (srpB, salt string) {
+	return hex.EncodeToString(randBelowN(r)), hex.EncodeToString(randBytes(r, 16))
+}
+
+// targetSRPPasswordClaimRandomPublic is srp/claim/password with the public
+// inputs fresh for every measurement, in both classes: a new SRP_B and SALT
+// each time. Class 0 keeps its secrets fixed (a fixed password and a fixed
+// random a), class 1 draws them at random. Nothing is then computed twice
+// in the same way — u, x, the base B − k·g^x, the exponent a + u·x and S
+// all change — so the test sees the secrets' values and nothing else.
+func targetSRPPasswordClaimRandomPublic(tb testing.TB, pool int) Target {
+	r := newRand(22)
+	f := newClaimFixture(tb, r, 0)
+	clients := claimPools(r, pool, [2][]byte{randBytes(r, secretLen), nil})
+	const fixedPassword = "aaaaaaaaaaaaaaaaaaaaaaaa"
+	return Target{Name: "srp/claim/password/random-public", Prepare: func(class int) func() {
+		pw := string([]byte(fixedPassword))
+		if class == 1 {
+			pw = randPassword(r)
+		}
+		c := clients[class][r.Uint64()%uint64(pool)]
+		srpB, salt := randomPublic(r)
+		p := srp.PasswordClaimParams{
+			PoolName: poolName, UserIDForSRP: userID, Password: pw,
+			SRPB: srpB, Salt: salt, SecretBlock: f.secretBlock, Timestamp: timestamp,
+		}
+		return func() {
+			if _, err := c.PasswordClaim(p); err != nil {
+				panic(err)
+			}
+		}
+	}}
+}
+
+// targetSRPDeviceClaimRandomPublic is the device claim with fresh public
+// inputs in both classes (see targetSRPPasswordClaimRandomPublic).
+func targetSRPDeviceClaimRandomPublic(tb testing.TB, pool int) Target {
+	r := newRand(23)
+	f := newClaimFixture(tb, r, 0)
+	clients := claimPools(r, pool, [2][]byte{randBytes(r, secretLen), nil})
+	const dgk, dk = "-abcDEF12", "us-east-1_0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+	fixedPassword := base64.StdEncoding.EncodeToString(randBytes(r, 40))
+	return Target{Name: "srp/claim/device/random-public", Prepare: func(class int) func() {
+		pw := string([]byte(fixedPassword))
+		if class == 1 {
+			pw = base64.StdEncoding.EncodeToString(randBytes(r, 40))
+		}
+		c := clients[class][r.Uint64()%uint64(pool)]
+		srpB, salt := randomPublic(r)
+		return func() {
+			if _, err := c.DeviceClaim(dgk, dk, pw, srpB, salt, f.secretBlock, timestamp); err != nil {
 				panic(err)
 			}
 		}
