@@ -62,6 +62,7 @@ func TestTargets(t *testing.T) {
 	for _, tg := range []Target{
 		targetSRPPasswordClaim(t, 2),
 		targetSRPPasswordClaimFixedFixed(t, 2),
+		targetSRPPasswordClaimAA(t, 2),
 		targetSRPPasswordClaimRandomPublic(t, 2),
 		targetSRPDeviceClaimRandomPublic(t, 2),
 		targetSRPVerifyClaim(t),

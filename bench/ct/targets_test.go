@@ -373,6 +373,27 @@ func targetSRPPasswordClaimFixedFixed(tb testing.TB, pool int) Target {
 	}}
 }
 
+// targetSRPPasswordClaimAA is the A/A control of the claim targets: both
+// classes get a random password and a client with a random a, the public
+// inputs fixed, so any |t| it reaches comes from the harness or the machine.
+func targetSRPPasswordClaimAA(tb testing.TB, pool int) Target {
+	r := newRand(26)
+	f := newClaimFixture(tb, r, 0)
+	clients := claimPools(r, pool, [2][]byte{nil, nil})
+	return Target{Name: "srp/claim/password/random-random", Prepare: func(class int) func() {
+		c := clients[class][r.Uint64()%uint64(pool)]
+		p := srp.PasswordClaimParams{
+			PoolName: poolName, UserIDForSRP: userID, Password: randPassword(r),
+			SRPB: f.srpB, Salt: f.salt, SecretBlock: f.secretBlock, Timestamp: timestamp,
+		}
+		return func() {
+			if _, err := c.PasswordClaim(p); err != nil {
+				panic(err)
+			}
+		}
+	}}
+}
+
 // randomPublic returns a fresh SRP_B (a random value below N) and SALT.
 func randomPublic(r *rand.ChaCha8) (srpB, salt string) {
 	return hex.EncodeToString(randBelowN(r)), hex.EncodeToString(randBytes(r, 16))
