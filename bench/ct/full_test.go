@@ -42,6 +42,7 @@ func TestFull(t *testing.T) {
 		{"mont/exp-secret-base/fixed-random", func() Target { return targetMontExpSecretBaseFixedRandom(t) }, false},
 		{"mont/exp-secret-base/random-random", func() Target { return targetMontExpSecretBaseAA(t) }, false},
 		{"mont/exp-secret-base/fixed-fixed", func() Target { return targetMontExpSecretBaseFixedFixed(t) }, false},
+		{"mont/exp-secret-base/fixed-random-shifted", func() Target { return targetMontExpSecretBaseFixedRandomShifted(t) }, false},
 		{"mont/exp-secret-base/fixed-random-scrubbed", func() Target { return targetMontExpSecretBaseFixedRandomScrubbed(t) }, false},
 		{"mathbig/exp-secret-exponent", func() Target { return targetBigExpSecretExponent(secretLen) }, true},
 		{"mathbig/exp-secret-base", targetBigExpSecretBase, true},

@@ -76,6 +76,7 @@ func TestTargets(t *testing.T) {
 		targetMontExpSecretBaseFixedRandom(t),
 		targetMontExpSecretBaseAA(t),
 		targetMontExpSecretBaseFixedFixed(t),
+		targetMontExpSecretBaseFixedRandomShifted(t),
 		targetMontExpSecretBaseFixedRandomScrubbed(t),
 		targetBigExpSecretExponent(secretLen),
 		targetBigExpSecretBase(),

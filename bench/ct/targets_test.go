@@ -264,6 +264,42 @@ func targetMontExpSecretBaseFixedRandomScrubbed(tb testing.TB) Target {
 	return t
 }
 
+// targetMontExpSecretBaseFixedRandomShifted is fixed-random with the stack
+// shifted by a random amount (0 to 16 KiB, drawn untimed, independent of
+// the class) before every measurement, so that Exp's 12 KiB table lands at
+// a different address each time. If the fixed class is faster because it
+// writes the same values to the same addresses as an earlier measurement
+// of its class did, the shift removes the difference.
+func targetMontExpSecretBaseFixedRandomShifted(tb testing.TB) Target {
+	t := targetMontExpSecretBaseFixedRandom(tb)
+	t.Name = "mont/exp-secret-base/fixed-random-shifted"
+	prep := t.Prepare
+	r := newRand(27)
+	t.Prepare = func(class int) func() {
+		op := prep(class)
+		depth := int(r.Uint64() % 64)
+		return func() { atDepth(depth, op) }
+	}
+	return t
+}
+
+// stackSink keeps atDepth's frames from being optimised away.
+var stackSink uint64
+
+// atDepth calls f below d extra stack frames of 256 bytes each.
+//
+//go:noinline
+func atDepth(d int, f func()) {
+	var pad [32]uint64
+	pad[d%32] = uint64(d)
+	if d > 0 {
+		atDepth(d-1, f)
+	} else {
+		f()
+	}
+	stackSink += pad[d%32]
+}
+
 // targetMontExpSecretBaseAA is an A/A control: both classes get a fresh
 // random base, so any |t| it reaches comes from the harness or the machine,
 // not from the code under test.
