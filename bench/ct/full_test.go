@@ -29,6 +29,7 @@ func TestFull(t *testing.T) {
 		{"srp/claim/password", func() Target { return targetSRPPasswordClaim(t, clientPool) }, false},
 		{"srp/claim/password/fixed-fixed", func() Target { return targetSRPPasswordClaimFixedFixed(t, clientPool) }, false},
 		{"srp/claim/password/random-random", func() Target { return targetSRPPasswordClaimAA(t, clientPool) }, false},
+		{"srp/claim/password/shifted", func() Target { return targetSRPPasswordClaimShifted(t, clientPool) }, false},
 		{"srp/claim/password/random-public", func() Target { return targetSRPPasswordClaimRandomPublic(t, clientPool) }, false},
 		{"srp/claim/device/random-public", func() Target { return targetSRPDeviceClaimRandomPublic(t, clientPool) }, false},
 		{"srp/verify-claim", func() Target { return targetSRPVerifyClaim(t) }, false},

@@ -63,6 +63,7 @@ func TestTargets(t *testing.T) {
 		targetSRPPasswordClaim(t, 2),
 		targetSRPPasswordClaimFixedFixed(t, 2),
 		targetSRPPasswordClaimAA(t, 2),
+		targetSRPPasswordClaimShifted(t, 2),
 		targetSRPPasswordClaimRandomPublic(t, 2),
 		targetSRPDeviceClaimRandomPublic(t, 2),
 		targetSRPVerifyClaim(t),

@@ -430,6 +430,24 @@ func targetSRPPasswordClaimAA(tb testing.TB, pool int) Target {
 	}}
 }
 
+// targetSRPPasswordClaimShifted is srp/claim/password with the stack
+// shifted by a random 0 to 16 KiB before every measurement (see
+// targetMontExpSecretBaseFixedRandomShifted): the same inputs, the same
+// code, but the claim's exponentiation builds its table at a different
+// address each time.
+func targetSRPPasswordClaimShifted(tb testing.TB, pool int) Target {
+	t := targetSRPPasswordClaim(tb, pool)
+	t.Name = "srp/claim/password/shifted"
+	prep := t.Prepare
+	r := newRand(28)
+	t.Prepare = func(class int) func() {
+		op := prep(class)
+		depth := int(r.Uint64() % 64)
+		return func() { atDepth(depth, op) }
+	}
+	return t
+}
+
 // randomPublic returns a fresh SRP_B (a random value below N) and SALT.
 func randomPublic(r *rand.ChaCha8) (srpB, salt string) {
 	return hex.EncodeToString(randBelowN(r)), hex.EncodeToString(randBytes(r, 16))
