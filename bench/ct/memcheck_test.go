@@ -168,10 +168,8 @@ var framePattern = regexp.MustCompile(`^==\d+==\s+(?:at|by) 0x[0-9A-Fa-f]+: (\S+
 // secretReports returns the reports from Valgrind's log that concern secret
 // data, without the Go runtime's own: Go 1.26's valgrind support leaves
 // Memcheck unsure about some of the scheduler's and allocator's words, which
-// it reports as uninitialised with the runtime at the top of the stack. A
-// report counts when its innermost frame is outside the runtime, or in one
-// of the runtime functions that read data on a program's behalf (memequal,
-// map hashing and access, string comparison).
+// it reports as uninitialised with the runtime at the top of the stack (see
+// countsAsSecret for the rule that tells them apart).
 func secretReports(log string) []string {
 	var reports []string
 	sc := bufio.NewScanner(strings.NewReader(log))
@@ -227,14 +225,32 @@ func countsAsSecret(report []string) bool {
 			return false
 		}
 	}
-	fn := fns[0]
-	runtimeFn := strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "gosave_") || fn == "gogo" || fn == "???"
-	if !runtimeFn {
-		return true
+	// Walk out from the innermost frame. Runtime functions that work on a
+	// program's data (memequal, memmove, map hashing…) are passed through:
+	// the report belongs to whoever called them. The first frame outside
+	// the runtime decides: the report counts. Any other runtime function on
+	// the way (the scheduler, the allocator, the memory profiler) marks it as
+	// the runtime's own noise.
+	for _, fn := range fns {
+		switch {
+		case isRuntimeDataFunc(fn):
+			continue
+		case strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "gosave_") || fn == "gogo" || fn == "???":
+			return false
+		default:
+			return true
+		}
 	}
-	for _, p := range []string{"runtime.memequal", "runtime.memeqbody", "runtime.cmpbody", "runtime.cmpstring",
-		"runtime.mapaccess", "runtime.mapassign", "runtime.memhash", "runtime.strhash", "runtime.aeshash",
-		"runtime.indexbyte", "runtime.memmove", "runtime.slicebytetostring", "runtime.concatstring"} {
+	return false
+}
+
+// isRuntimeDataFunc reports whether fn is a runtime function that reads or
+// moves a program's data on its behalf.
+func isRuntimeDataFunc(fn string) bool {
+	for _, p := range []string{"runtime.memequal", "memeqbody", "runtime.memeqbody", "cmpbody", "runtime.cmpbody",
+		"runtime.cmpstring", "runtime.mapaccess", "runtime.mapassign", "runtime.memhash", "runtime.strhash",
+		"runtime.aeshash", "runtime.indexbyte", "indexbytebody", "runtime.memmove", "runtime.slicebytetostring",
+		"runtime.concatstring", "runtime.growslice"} {
 		if strings.HasPrefix(fn, p) {
 			return true
 		}
