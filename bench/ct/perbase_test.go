@@ -12,7 +12,6 @@ import (
 	"unsafe"
 
 	"github.com/caldera-srp/caldera/internal/mont"
-	"github.com/caldera-srp/caldera/srp"
 )
 
 var (
@@ -27,33 +26,10 @@ var (
 // ones. If the time depends on the base, a base slow in one half is slow in
 // the other (r > 0); if not, r is noise, about N(0, 1/√bases).
 func TestPerBase(t *testing.T) {
-	m := must(mont.NewModulus(srp.Cognito().N()))
-	e := randBytes(newRand(4), baseExpLen)
-	r := newRand(24)
-	nb, reps := *flagBases, *flagReps
-	bases := make([]mont.Elem, nb)
-	for i := range bases {
-		if err := m.SetBytes(&bases[i], randBelowN(r)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	order := make([]int, 0, nb*reps)
-	for i := range nb {
-		for range reps {
-			order = append(order, i)
-		}
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-	times := make([][]float64, nb)
+	m, e, bases := perBaseFixture(t, 24, *flagBases)
+	nb, reps := len(bases), *flagReps
 	start := time.Now()
-	for _, i := range order {
-		x := bases[i] // a fresh copy, as the dudect targets do
-		var z mont.Elem
-		t0 := time.Now()
-		m.Exp(&z, &x, e)
-		times[i] = append(times[i], float64(time.Since(t0)))
-	}
+	times := timeBases(m, e, bases, indices(nb), reps, rand.New(rand.NewPCG(1, 2)))
 	half := func(ts []float64, parity int) float64 {
 		var h []float64
 		for k := parity; k < len(ts); k += 2 {
@@ -69,14 +45,59 @@ func TestPerBase(t *testing.T) {
 	rr := pearson(a, b)
 	t.Logf("%d bases × %d: r(even medians, odd medians) = %.4f (null sd %.4f, z = %.2f), %v",
 		nb, reps, rr, 1/math.Sqrt(float64(nb)), rr*math.Sqrt(float64(nb)), time.Since(start).Round(time.Second))
-	all := make([]float64, nb)
+	s := make([]float64, nb)
 	for i := range nb {
-		all[i] = (a[i] + b[i]) / 2
+		s[i] = (a[i] + b[i]) / 2
 	}
-	s := slices.Clone(all)
 	slices.Sort(s)
 	t.Logf("per-base median time: min %.0f ns, p10 %.0f, p50 %.0f, p90 %.0f, max %.0f",
 		s[0], s[nb/10], s[nb/2], s[nb*9/10], s[nb-1])
+}
+
+// perBaseFixture returns the modulus, the exponent of the
+// mont/exp-secret-base targets and n random bases drawn from seed.
+func perBaseFixture(tb testing.TB, seed uint64, n int) (*mont.Modulus, []byte, []mont.Elem) {
+	m, e := montSecretBase(newRand(4))
+	r := newRand(seed)
+	bases := make([]mont.Elem, n)
+	for i := range bases {
+		if err := m.SetBytes(&bases[i], randBelowN(r)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return m, e, bases
+}
+
+// indices returns 0, 1, …, n−1.
+func indices(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+// timeBases times Exp on bases[idx[k]], reps times for each k, in an order
+// shuffled by rng, and returns the durations (ns) for each k in the order
+// they were taken. Each measurement exponentiates a fresh copy of the base,
+// as the dudect targets do.
+func timeBases(m *mont.Modulus, e []byte, bases []mont.Elem, idx []int, reps int, rng *rand.Rand) [][]float64 {
+	order := make([]int, 0, len(idx)*reps)
+	for k := range idx {
+		for range reps {
+			order = append(order, k)
+		}
+	}
+	rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	times := make([][]float64, len(idx))
+	for _, k := range order {
+		x := bases[idx[k]]
+		var z mont.Elem
+		t0 := time.Now()
+		m.Exp(&z, &x, e)
+		times[k] = append(times[k], float64(time.Since(t0)))
+	}
+	return times
 }
 
 func pearson(a, b []float64) float64 {
@@ -105,39 +126,11 @@ func pearson(a, b []float64) float64 {
 // running product have their top 16 bits all zero or all one (values that
 // look like addresses to a data-dependent prefetcher).
 func TestPerBaseReplicate(t *testing.T) {
-	m := must(mont.NewModulus(srp.Cognito().N()))
-	e := randBytes(newRand(4), baseExpLen)
-	r := newRand(25)
-	nb, reps := *flagBases, *flagReps
-	bases := make([]mont.Elem, nb)
-	for i := range bases {
-		if err := m.SetBytes(&bases[i], randBelowN(r)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	m, e, bases := perBaseFixture(t, 25, *flagBases)
+	nb, reps := len(bases), *flagReps
 	rng := rand.New(rand.NewPCG(3, 4))
-	run := func(idx []int, reps int) [][]float64 {
-		order := make([]int, 0, len(idx)*reps)
-		for k := range idx {
-			for range reps {
-				order = append(order, k)
-			}
-		}
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		times := make([][]float64, len(idx))
-		for _, k := range order {
-			x := bases[idx[k]]
-			var z mont.Elem
-			t0 := time.Now()
-			m.Exp(&z, &x, e)
-			times[k] = append(times[k], float64(time.Since(t0)))
-		}
-		return times
-	}
-	all := make([]int, nb)
-	for i := range all {
-		all[i] = i
-	}
+	run := func(idx []int, reps int) [][]float64 { return timeBases(m, e, bases, idx, reps, rng) }
+	all := indices(nb)
 	trimmedMean := func(ts []float64) float64 {
 		s := slices.Clone(ts)
 		slices.Sort(s)

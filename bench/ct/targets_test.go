@@ -175,50 +175,50 @@ func targetMontExpSecretExponent(tb testing.TB) Target {
 }
 
 func targetMontExpSecretBase(tb testing.TB) Target {
-	m := must(mont.NewModulus(srp.Cognito().N()))
 	r := newRand(4)
-	e := randBytes(r, baseExpLen)
+	m, e := montSecretBase(r)
 	return Target{Name: "mont/exp-secret-base", Prepare: func(class int) func() {
 		b := fixedExponent(384)
 		if class == 1 {
 			b = randBelowN(r)
 		}
-		x := new(mont.Elem)
-		if err := m.SetBytes(x, b); err != nil {
-			tb.Fatal(err)
-		}
-		return func() {
-			var z mont.Elem
-			m.Exp(&z, x, e)
-		}
+		return montExp(tb, m, e, b)
 	}}
+}
+
+// montSecretBase returns the modulus and the public 256-bit exponent of the
+// mont/exp-secret-base targets, the exponent drawn from r.
+func montSecretBase(r *rand.ChaCha8) (*mont.Modulus, []byte) {
+	return must(mont.NewModulus(srp.Cognito().N())), randBytes(r, baseExpLen)
+}
+
+// montExp loads the base b (big-endian, below N) into a fresh element
+// outside the timed region and returns the timed operation, base^e.
+func montExp(tb testing.TB, m *mont.Modulus, e, b []byte) func() {
+	x := new(mont.Elem)
+	if err := m.SetBytes(x, b); err != nil {
+		tb.Fatal(err)
+	}
+	return func() {
+		var z mont.Elem
+		m.Exp(&z, x, e)
+	}
 }
 
 // targetMontExpSecretBaseFixedRandom is mont/exp-secret-base with a fixed
 // random base in class 0 instead of the degenerate base 1 (whose table
 // entries and intermediate values are all the same element).
 func targetMontExpSecretBaseFixedRandom(tb testing.TB) Target {
-	t := targetMontExpSecretBase(tb)
-	m := must(mont.NewModulus(srp.Cognito().N()))
+	m, e := montSecretBase(newRand(4)) // the same exponent as mont/exp-secret-base
 	r := newRand(14)
-	e := randBytes(newRand(4), baseExpLen) // the same exponent as mont/exp-secret-base
 	fixed := randBelowN(newRand(15))
-	t.Name = "mont/exp-secret-base/fixed-random"
-	t.Prepare = func(class int) func() {
+	return Target{Name: "mont/exp-secret-base/fixed-random", Prepare: func(class int) func() {
 		b := append([]byte(nil), fixed...)
 		if class == 1 {
 			b = randBelowN(r)
 		}
-		x := new(mont.Elem)
-		if err := m.SetBytes(x, b); err != nil {
-			tb.Fatal(err)
-		}
-		return func() {
-			var z mont.Elem
-			m.Exp(&z, x, e)
-		}
-	}
-	return t
+		return montExp(tb, m, e, b)
+	}}
 }
 
 // targetMontExpSecretBaseFixedFixed compares two fixed random bases (class 0
@@ -227,18 +227,10 @@ func targetMontExpSecretBaseFixedRandom(tb testing.TB) Target {
 // A from B as well, while an effect of repeating the same value (the machine
 // learning a recurring operand) treats both classes alike.
 func targetMontExpSecretBaseFixedFixed(tb testing.TB) Target {
-	m := must(mont.NewModulus(srp.Cognito().N()))
-	e := randBytes(newRand(4), baseExpLen)
+	m, e := montSecretBase(newRand(4))
 	fixed := [2][]byte{randBelowN(newRand(15)), randBelowN(newRand(17))}
 	return Target{Name: "mont/exp-secret-base/fixed-fixed", Prepare: func(class int) func() {
-		x := new(mont.Elem)
-		if err := m.SetBytes(x, append([]byte(nil), fixed[class]...)); err != nil {
-			tb.Fatal(err)
-		}
-		return func() {
-			var z mont.Elem
-			m.Exp(&z, x, e)
-		}
+		return montExp(tb, m, e, append([]byte(nil), fixed[class]...))
 	}}
 }
 
@@ -251,16 +243,9 @@ func targetMontExpSecretBaseFixedFixed(tb testing.TB) Target {
 func targetMontExpSecretBaseFixedRandomScrubbed(tb testing.TB) Target {
 	t := targetMontExpSecretBaseFixedRandom(tb)
 	t.Name = "mont/exp-secret-base/fixed-random-scrubbed"
-	m := must(mont.NewModulus(srp.Cognito().N()))
-	e := randBytes(newRand(4), baseExpLen)
+	m, e := montSecretBase(newRand(4))
 	r := newRand(18)
-	t.Scrub = func() {
-		var x, z mont.Elem
-		if err := m.SetBytes(&x, randBelowN(r)); err != nil {
-			tb.Fatal(err)
-		}
-		m.Exp(&z, &x, e)
-	}
+	t.Scrub = func() { montExp(tb, m, e, randBelowN(r))() }
 	return t
 }
 
@@ -271,10 +256,17 @@ func targetMontExpSecretBaseFixedRandomScrubbed(tb testing.TB) Target {
 // writes the same values to the same addresses as an earlier measurement
 // of its class did, the shift removes the difference.
 func targetMontExpSecretBaseFixedRandomShifted(tb testing.TB) Target {
-	t := targetMontExpSecretBaseFixedRandom(tb)
-	t.Name = "mont/exp-secret-base/fixed-random-shifted"
+	return shifted(targetMontExpSecretBaseFixedRandom(tb), "mont/exp-secret-base/fixed-random-shifted", 27)
+}
+
+// shifted renames t and runs each of its measurements below a random 0 to
+// 63 extra frames of 256 bytes (drawn outside the timed region, from seed,
+// independently of the class), so that the stack the operation uses starts
+// at a different address every time.
+func shifted(t Target, name string, seed uint64) Target {
 	prep := t.Prepare
-	r := newRand(27)
+	r := newRand(seed)
+	t.Name = name
 	t.Prepare = func(class int) func() {
 		op := prep(class)
 		depth := int(r.Uint64() % 64)
@@ -304,22 +296,11 @@ func atDepth(d int, f func()) {
 // random base, so any |t| it reaches comes from the harness or the machine,
 // not from the code under test.
 func targetMontExpSecretBaseAA(tb testing.TB) Target {
-	t := targetMontExpSecretBase(tb)
-	m := must(mont.NewModulus(srp.Cognito().N()))
+	m, e := montSecretBase(newRand(4))
 	r := newRand(16)
-	e := randBytes(newRand(4), baseExpLen)
-	t.Name = "mont/exp-secret-base/random-random"
-	t.Prepare = func(int) func() {
-		x := new(mont.Elem)
-		if err := m.SetBytes(x, randBelowN(r)); err != nil {
-			tb.Fatal(err)
-		}
-		return func() {
-			var z mont.Elem
-			m.Exp(&z, x, e)
-		}
-	}
-	return t
+	return Target{Name: "mont/exp-secret-base/random-random", Prepare: func(int) func() {
+		return montExp(tb, m, e, randBelowN(r))
+	}}
 }
 
 // claimFixture is the public side of a PASSWORD_VERIFIER challenge and
@@ -436,16 +417,7 @@ func targetSRPPasswordClaimAA(tb testing.TB, pool int) Target {
 // code, but the claim's exponentiation builds its table at a different
 // address each time.
 func targetSRPPasswordClaimShifted(tb testing.TB, pool int) Target {
-	t := targetSRPPasswordClaim(tb, pool)
-	t.Name = "srp/claim/password/shifted"
-	prep := t.Prepare
-	r := newRand(28)
-	t.Prepare = func(class int) func() {
-		op := prep(class)
-		depth := int(r.Uint64() % 64)
-		return func() { atDepth(depth, op) }
-	}
-	return t
+	return shifted(targetSRPPasswordClaim(tb, pool), "srp/claim/password/shifted", 28)
 }
 
 // randomPublic returns a fresh SRP_B (a random value below N) and SALT.

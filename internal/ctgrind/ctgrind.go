@@ -41,20 +41,9 @@ func Public(b []byte) {
 	}
 }
 
-// SecretValue marks the memory of *p as secret.
-func SecretValue[T any](p *T) {
-	Secret(unsafe.Slice((*byte)(unsafe.Pointer(p)), unsafe.Sizeof(*p)))
-}
-
 // PublicValue marks the memory of *p as public again.
 func PublicValue[T any](p *T) {
 	Public(unsafe.Slice((*byte)(unsafe.Pointer(p)), unsafe.Sizeof(*p)))
-}
-
-// SecretString marks the bytes of s as secret. Strings are immutable, but
-// the mark changes only Valgrind's shadow memory, never the bytes.
-func SecretString(s string) {
-	Secret(unsafe.Slice(unsafe.StringData(s), len(s)))
 }
 
 // Enabled reports whether the client requests are compiled in (the valgrind
