@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-
 	"os"
 	"os/exec"
 	"path/filepath"
