@@ -1,7 +1,7 @@
 // Package badinput is a test-only package: a table of what a hostile or
 // broken server (or caller) can send, each case asserting a typed error
 // (errors.Is / errors.As), no panic, and nothing secret in the message —
-// or, for the spellings PROTOCOL.md §2 and §3 accept, success.
+// or, for the spellings docs/protocol.md §2 and §3 accept, success.
 package badinput
 
 import (

@@ -30,7 +30,7 @@ func randomBytes(b *testing.B, n int) []byte {
 	return buf
 }
 
-// BenchmarkClaim measures one whole PASSWORD_VERIFIER claim (PROTOCOL.md
+// BenchmarkClaim measures one whole PASSWORD_VERIFIER claim (docs/protocol.md
 // §3), a fresh 1024-bit a and A = g^a included. impl=caldera reuses one
 // client (Regenerate draws the fresh a) and appends the signature into a
 // caller buffer, the allocation-free path; impl=caldera-oneshot is the
@@ -114,7 +114,7 @@ func benchFixedBase(b *testing.B, n int) {
 	})
 }
 
-// BenchmarkGA measures A = g^a with a 1024-bit a (PROTOCOL.md §3 step 1).
+// BenchmarkGA measures A = g^a with a 1024-bit a (docs/protocol.md §3 step 1).
 func BenchmarkGA(b *testing.B) { benchFixedBase(b, 128) }
 
 // BenchmarkGX measures g^x with a 256-bit x (step 5; also a verifier).

@@ -16,7 +16,7 @@ import (
 
 // This file is the baseline: a Cognito client computed the way the existing
 // Go library for Cognito SRP does it, with math/big integers and padHex on
-// hex strings (PROTOCOL.md §§2–3). It is variable-time and exists only to be
+// hex strings (docs/protocol.md §§2–3). It is variable-time and exists only to be
 // measured against srp; math/big is allowed in tests and baselines only.
 
 type mathbigClient struct {

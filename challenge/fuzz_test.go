@@ -10,7 +10,7 @@ import (
 	"github.com/caldera-srp/caldera/challenge"
 )
 
-// Fuzz targets for what a server sends: TIMESTAMP (PROTOCOL.md §4) and every
+// Fuzz targets for what a server sends: TIMESTAMP (docs/protocol.md §4) and every
 // ChallengeParameters parser (§7, §9). Bad input must be a typed error,
 // never a panic; accepted input must round-trip. Seed corpora:
 // testdata/fuzz/<name>/. Run one with:

@@ -1,11 +1,11 @@
 package challenge
 
 // Name is a Cognito challenge name, as it appears in ChallengeName of an
-// InitiateAuth or RespondToAuthChallenge answer (PROTOCOL.md §7), or in the
+// InitiateAuth or RespondToAuthChallenge answer (docs/protocol.md §7), or in the
 // ANSWER of SELECT_CHALLENGE and SELECT_MFA_TYPE.
 type Name string
 
-// The challenge names a sign-in meets (PROTOCOL.md §7).
+// The challenge names a sign-in meets (docs/protocol.md §7).
 const (
 	PasswordVerifier       Name = "PASSWORD_VERIFIER"
 	DeviceSRPAuth          Name = "DEVICE_SRP_AUTH"

@@ -99,7 +99,7 @@ type Parameters map[string]string
 // null input gives an empty map. It refuses (ErrMalformedParameter) anything
 // but an object of strings: numbers, booleans, nested values, duplicated keys,
 // more than 256 entries, trailing data. Null values are dropped, as the
-// reference JavaScript client treats them (PROTOCOL.md §9).
+// reference JavaScript client treats them (docs/protocol.md §9).
 func ParseParameters(n Name, raw []byte) (Parameters, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
@@ -163,7 +163,7 @@ func (p Parameters) require(n Name, key string) (string, error) {
 }
 
 // validHex reports whether s is a hexadecimal integer as SRP_B and SALT are
-// sent (PROTOCOL.md §2): any case, odd length allowed, a leading '-' when
+// sent (docs/protocol.md §2): any case, odd length allowed, a leading '-' when
 // signed is set.
 func validHex(s string, signed bool) bool {
 	if signed && strings.HasPrefix(s, "-") {
@@ -182,7 +182,7 @@ func validHex(s string, signed bool) bool {
 }
 
 // SRPParams are the public values of a PASSWORD_VERIFIER or
-// DEVICE_PASSWORD_VERIFIER challenge (PROTOCOL.md §3, §6), as received.
+// DEVICE_PASSWORD_VERIFIER challenge (docs/protocol.md §3, §6), as received.
 type SRPParams struct {
 	// UserIDForSRP is USER_ID_FOR_SRP (PASSWORD_VERIFIER only): the internal
 	// user name that goes into x and the signature.
@@ -320,7 +320,7 @@ type NewPassword struct {
 
 // ParseNewPasswordRequired decodes userAttributes (a JSON object inside a
 // string) and requiredAttributes (a JSON array inside a string). Both must be
-// present, as the reference client requires (PROTOCOL.md §9). Attribute
+// present, as the reference client requires (docs/protocol.md §9). Attribute
 // values that are JSON numbers or booleans are kept as their JSON text;
 // null values are dropped.
 func ParseNewPasswordRequired(p Parameters) (*NewPassword, error) {

@@ -8,7 +8,7 @@ import (
 )
 
 // Responses are the ChallengeResponses of a RespondToAuthChallenge request
-// (PROTOCOL.md §7). encoding/json writes map keys in sorted order, so the
+// (docs/protocol.md §7). encoding/json writes map keys in sorted order, so the
 // same Responses always marshal to the same bytes.
 type Responses map[string]string
 
@@ -17,7 +17,7 @@ type Responses map[string]string
 var ErrInvalidResponse = errors.New("challenge: invalid response")
 
 // WithSecretHash adds SECRET_HASH over the response's own USERNAME
-// (PROTOCOL.md §5) when clientSecret is not empty, and returns r.
+// (docs/protocol.md §5) when clientSecret is not empty, and returns r.
 func (r Responses) WithSecretHash(clientSecret, clientID string) Responses {
 	if clientSecret != "" {
 		r["SECRET_HASH"] = SecretHash(clientSecret, r["USERNAME"], clientID)
@@ -27,7 +27,7 @@ func (r Responses) WithSecretHash(clientSecret, clientID string) Responses {
 
 // PasswordVerifierResponse answers PASSWORD_VERIFIER with a claim computed
 // by srp.Client.PasswordClaim. deviceKey is added as DEVICE_KEY when not
-// empty (PROTOCOL.md §6).
+// empty (docs/protocol.md §6).
 func PasswordVerifierResponse(username string, c *srp.Claim, deviceKey string) Responses {
 	r := Responses{
 		"USERNAME":                    username,

@@ -6,7 +6,7 @@ import (
 	"encoding/base64"
 )
 
-// SecretHash returns the SECRET_HASH parameter of PROTOCOL.md §5:
+// SecretHash returns the SECRET_HASH parameter of docs/protocol.md §5:
 // Base64(HMAC-SHA256(key = clientSecret, msg = username || clientID)), in
 // standard base64 with padding.
 //

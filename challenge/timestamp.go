@@ -1,6 +1,6 @@
 // Package challenge holds what a Cognito client needs to answer a sign-in
 // challenge besides the SRP arithmetic: the TIMESTAMP of PASSWORD_VERIFIER
-// (PROTOCOL.md §4) and SECRET_HASH (PROTOCOL.md §5).
+// (docs/protocol.md §4) and SECRET_HASH (docs/protocol.md §5).
 //
 // Constant time: [SecretHash] keys HMAC-SHA256 with the client secret, and
 // HMAC never branches on or indexes by its key's contents; only the lengths of
@@ -16,14 +16,14 @@ import (
 	"time"
 )
 
-// timestampLayout is PROTOCOL.md §4's Java pattern EEE MMM d HH:mm:ss z yyyy
+// timestampLayout is docs/protocol.md §4's Java pattern EEE MMM d HH:mm:ss z yyyy
 // in Go's notation: "15" is the 24-hour clock ("03" would be the 12-hour one),
 // "_2" is not used because the day is not padded at all, and Go's names are
 // English whatever the process locale.
 const timestampLayout = "Mon Jan 2 15:04:05 UTC 2006"
 
 // FormatTimestamp returns the TIMESTAMP that Cognito expects for the instant t
-// (PROTOCOL.md §4), for example "Tue Jan 1 06:06:09 UTC 2019": t in UTC,
+// (docs/protocol.md §4), for example "Tue Jan 1 06:06:09 UTC 2019": t in UTC,
 // English three-letter weekday and month, day of month without zero padding,
 // 24-hour zero-padded time, the literal "UTC" and the year. Sub-second digits
 // are dropped (not rounded).
@@ -77,7 +77,7 @@ var (
 )
 
 // ParseTimestamp parses a TIMESTAMP of the form "Tue Jan 1 06:06:09 UTC 2019"
-// the way the server does (PROTOCOL.md §4) and returns the instant in UTC.
+// the way the server does (docs/protocol.md §4) and returns the instant in UTC.
 //
 // Like the server's parser, it accepts spellings that are not canonical: a
 // zero-padded day ("Jan 01"), a weekday that does not match the date (the

@@ -65,7 +65,7 @@ func TestFormatTimestampFixed(t *testing.T) {
 		t    time.Time
 		want string
 	}{
-		{time.Date(2019, 1, 1, 6, 6, 9, 0, time.UTC), "Tue Jan 1 06:06:09 UTC 2019"}, // PROTOCOL.md §4
+		{time.Date(2019, 1, 1, 6, 6, 9, 0, time.UTC), "Tue Jan 1 06:06:09 UTC 2019"}, // docs/protocol.md §4
 		{time.Date(2024, 2, 29, 12, 0, 0, 0, time.UTC), "Thu Feb 29 12:00:00 UTC 2024"},
 		{time.Date(2000, 2, 29, 23, 59, 59, 999999999, time.UTC), "Tue Feb 29 23:59:59 UTC 2000"}, // truncated, not rounded
 		{time.Date(2018, 7, 10, 13, 1, 0, 0, time.UTC), "Tue Jul 10 13:01:00 UTC 2018"},           // 24-hour clock
@@ -90,7 +90,7 @@ func TestFormatTimestampFixed(t *testing.T) {
 	}
 }
 
-// englishTimestamp is an independent rendering of PROTOCOL.md §4 from the
+// englishTimestamp is an independent rendering of docs/protocol.md §4 from the
 // calendar fields, with its own English tables, to cross-check FormatTimestamp.
 func englishTimestamp(t time.Time) string {
 	weekdays := []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
@@ -135,7 +135,7 @@ func TestTimestampCalendar(t *testing.T) {
 		t.Fatalf("coverage: %d days, %d weekdays, %d months, %d leap days", len(seenDay), len(seenWeekday), len(seenMonth), leapDays)
 	}
 	// Every hour renders on the 24-hour clock (the "03" layout bug of
-	// PROTOCOL.md §4 would print 13:00 as 01:00).
+	// docs/protocol.md §4 would print 13:00 as 01:00).
 	for h := range 24 {
 		got := challenge.FormatTimestamp(time.Date(2019, 1, 1, h, 0, 0, 0, time.UTC))
 		if want := fmt.Sprintf("Tue Jan 1 %02d:00:00 UTC 2019", h); got != want {

@@ -9,7 +9,7 @@ import (
 	"github.com/caldera-srp/caldera/srp"
 )
 
-// AuthFlow selects how a sign-in starts (PROTOCOL.md §7).
+// AuthFlow selects how a sign-in starts (docs/protocol.md §7).
 type AuthFlow string
 
 // The flows a Machine can run. CustomAuthSRP is sent as CUSTOM_AUTH with
@@ -34,7 +34,7 @@ func (f AuthFlow) wire() string {
 	return string(f)
 }
 
-// Device is a remembered device record (PROTOCOL.md §6). DevicePassword is
+// Device is a remembered device record (docs/protocol.md §6). DevicePassword is
 // secret: store it as carefully as a refresh token.
 type Device struct {
 	DeviceKey      string `json:"DeviceKey"`
@@ -60,18 +60,18 @@ const (
 )
 
 // DefaultSessionLifetime is how long a Cognito Session stays valid by
-// default (PROTOCOL.md §7: 3 minutes).
+// default (docs/protocol.md §7: 3 minutes).
 const DefaultSessionLifetime = 3 * time.Minute
 
 // Config configures a Machine.
 type Config struct {
-	// UserPoolID is "REGION_NAME" (PROTOCOL.md §9); the SRP pool name is the
+	// UserPoolID is "REGION_NAME" (docs/protocol.md §9); the SRP pool name is the
 	// part after '_'. Required.
 	UserPoolID string
 	// ClientID is the app client id. Required.
 	ClientID string
 	// ClientSecret is the app client secret, if the client has one; every
-	// request then carries SECRET_HASH (PROTOCOL.md §5).
+	// request then carries SECRET_HASH (docs/protocol.md §5).
 	ClientSecret string
 	// Username is the name the user typed (possibly an alias). For
 	// RefreshTokenAuth with a client secret it must be the internal user

@@ -16,7 +16,7 @@ var ErrDeviceNotFound = errors.New("flow: no remembered device")
 // DeviceStore keeps remembered devices. Records are keyed by user pool and
 // internal user name (USER_ID_FOR_SRP, Result.UserID), and each alias the
 // user signed in with (email, phone, preferred name) points to that key, so
-// a sign-in by alias finds the device (PROTOCOL.md §5). Implementations must
+// a sign-in by alias finds the device (docs/protocol.md §5). Implementations must
 // be safe for concurrent use.
 type DeviceStore interface {
 	// Get returns the device for name, an internal user name or an alias.

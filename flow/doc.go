@@ -1,6 +1,6 @@
 // Package flow signs a user in to an Amazon Cognito user pool: a
 // deterministic state machine that takes InitiateAuth through every
-// challenge to tokens, with no I/O of its own (PROTOCOL.md §5–§7).
+// challenge to tokens, with no I/O of its own (docs/protocol.md §5–§7).
 //
 // A [Machine] is built by [New] from a [Config] and driven by three inputs:
 // [Machine.Start], [Machine.Receive] (the answer to the last request) and

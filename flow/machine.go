@@ -57,7 +57,7 @@ type Machine struct {
 	deviceClient *srp.Client // the a of DEVICE_SRP_AUTH's SRP_A
 
 	// The challenge last answered, and its responses, for the forgotten
-	// device retry (PROTOCOL.md §6).
+	// device retry (docs/protocol.md §6).
 	lastChallenge challenge.Name
 	lastResponses challenge.Responses
 
@@ -219,7 +219,7 @@ func (m *Machine) Receive(output json.RawMessage, err error) Step {
 
 func (m *Machine) receiveError(err error) Step {
 	// A forgotten device: drop it and re-send the same claim without
-	// DEVICE_KEY, once (PROTOCOL.md §6, §9).
+	// DEVICE_KEY, once (docs/protocol.md §6, §9).
 	if m.phase == phaseRespond && m.lastChallenge == challenge.PasswordVerifier &&
 		m.device != nil && !m.retried && errors.Is(err, ErrResourceNotFound) {
 		m.retried = true
@@ -287,7 +287,7 @@ func (m *Machine) receiveAuth(output json.RawMessage) Step {
 	if err != nil {
 		return m.fail(fmt.Errorf("flow: %w", err))
 	}
-	// Thread the Session of this very answer (PROTOCOL.md §7). The SRP
+	// Thread the Session of this very answer (docs/protocol.md §7). The SRP
 	// challenges may come without one (their SECRET_BLOCK carries the
 	// state); every other challenge needs it.
 	m.session = out.session
@@ -767,7 +767,7 @@ func (m *Machine) notWaiting() Step {
 }
 
 // respond sends RespondToAuthChallenge with the Session and ClientMetadata,
-// and SECRET_HASH over the response's own USERNAME (PROTOCOL.md §5, §7).
+// and SECRET_HASH over the response's own USERNAME (docs/protocol.md §5, §7).
 func (m *Machine) respond(name challenge.Name, r challenge.Responses) Step {
 	r.WithSecretHash(m.cfg.ClientSecret, m.cfg.ClientID)
 	m.lastChallenge, m.lastResponses = name, r

@@ -1,5 +1,5 @@
 // Package hkdf derives the Cognito SRP session key: the 16-byte key that signs
-// PASSWORD_CLAIM_SIGNATURE (PROTOCOL.md §3 step 6).
+// PASSWORD_CLAIM_SIGNATURE (docs/protocol.md §3 step 6).
 //
 // The derivation is HKDF-SHA256 (RFC 5869) with ikm = padHex(S), salt =
 // padHex(u), info = "Caldera Derived Key" and a 16-byte output, which is one
@@ -24,7 +24,7 @@ package hkdf
 
 import "crypto/sha256"
 
-// Info is the HKDF info string of the Cognito key derivation (PROTOCOL.md §3
+// Info is the HKDF info string of the Cognito key derivation (docs/protocol.md §3
 // step 6). Despite the name it is the string every Cognito client uses.
 const Info = "Caldera Derived Key"
 
@@ -37,7 +37,7 @@ const expandMsg = Info + "\x01"
 
 // CognitoKey returns HKDF-SHA256(ikm, salt, [Info], [KeySize]): the key that
 // signs the password claim, where ikm is padHex(S) and salt is padHex(u)
-// (PROTOCOL.md §3 step 6). Any lengths are accepted, including empty ones.
+// (docs/protocol.md §3 step 6). Any lengths are accepted, including empty ones.
 // The result is a new 16-byte slice.
 func CognitoKey(ikm, salt []byte) []byte {
 	key := make([]byte, KeySize)

@@ -104,7 +104,7 @@ type cognitoCase struct {
 	ikm, salt, want string
 }
 
-// padHex re-encodes minimal big-endian hex as PROTOCOL.md §2 padHex: leading
+// padHex re-encodes minimal big-endian hex as docs/protocol.md §2 padHex: leading
 // zero bytes dropped, one 0x00 added when the top bit is set.
 func padHex(t *testing.T, s string) string {
 	t.Helper()

@@ -12,7 +12,7 @@ import (
 
 // PoolConfig describes a user pool for CreatePool and the seed file.
 type PoolConfig struct {
-	// ID fixes the pool id ("<region>_<name>", PROTOCOL.md §9); a random one
+	// ID fixes the pool id ("<region>_<name>", docs/protocol.md §9); a random one
 	// is drawn when empty.
 	ID   string `json:"id,omitempty"`
 	Name string `json:"name"`
@@ -326,7 +326,7 @@ func (s *Server) createUser(poolID string, cfg UserConfig, clientID string) (*us
 	return u, nil
 }
 
-// srpPoolName is the part of the pool id after '_' (PROTOCOL.md §3); pool
+// srpPoolName is the part of the pool id after '_' (docs/protocol.md §3); pool
 // ids are validated on creation so it is never empty.
 func srpPoolName(poolID string) string {
 	_, name, _ := strings.Cut(poolID, "_")
@@ -334,7 +334,7 @@ func srpPoolName(poolID string) string {
 }
 
 // findUserLocked finds a user by internal name, or by an alias attribute
-// when the pool has UsernameAttributes or AliasAttributes (PROTOCOL.md §5).
+// when the pool has UsernameAttributes or AliasAttributes (docs/protocol.md §5).
 // Called with s.mu held.
 func (s *Server) findUserLocked(poolID, name string) *userRecord {
 	if name == "" {

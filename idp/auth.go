@@ -14,7 +14,7 @@ import (
 )
 
 // params is AuthParameters or ChallengeResponses. A JSON null value is
-// treated as absent (PROTOCOL.md §9: the JS client re-sends
+// treated as absent (docs/protocol.md §9: the JS client re-sends
 // "DEVICE_KEY": null).
 type params map[string]*string
 
@@ -81,7 +81,7 @@ func (s *Server) clientFor(id string) (*clientRecord, *Error) {
 	return cl, nil
 }
 
-// checkSecretHash verifies SECRET_HASH (PROTOCOL.md §5) for a client with a
+// checkSecretHash verifies SECRET_HASH (docs/protocol.md §5) for a client with a
 // secret, against any of the given user names (the USERNAME of the request;
 // for refresh, the internal name or the sub).
 func checkSecretHash(cl *clientRecord, got string, usernames ...string) *Error {
@@ -196,7 +196,7 @@ func validSRPA(a string) bool {
 }
 
 // startPasswordVerifier answers SRP_A with PASSWORD_VERIFIER: SALT and SRP_B
-// from the stored verifier and a sealed SECRET_BLOCK (PROTOCOL.md §3, §9).
+// from the stored verifier and a sealed SECRET_BLOCK (docs/protocol.md §3, §9).
 func (s *Server) startPasswordVerifier(prev *authSession, u *userRecord, srpA string) (any, *Error) {
 	if !validSRPA(srpA) {
 		return nil, errParam("SRP_A is invalid")
@@ -363,7 +363,7 @@ func (s *Server) answerPasswordVerifier(c *call, sess *authSession, u *userRecor
 	s.mu.Lock()
 	// A forgotten device is refused before the SRP state is consumed: the
 	// JS client then re-sends this same request with "DEVICE_KEY": null
-	// (PROTOCOL.md §9).
+	// (docs/protocol.md §9).
 	if deviceKey != "" {
 		if d := s.devices[deviceKey]; d == nil || d.PoolID != u.PoolID || d.Username != u.Username {
 			s.mu.Unlock()

@@ -8,7 +8,7 @@ import (
 )
 
 // answerDeviceSRPAuth answers DEVICE_SRP_AUTH with DEVICE_PASSWORD_VERIFIER
-// for the device's stored verifier (PROTOCOL.md §6).
+// for the device's stored verifier (docs/protocol.md §6).
 func (s *Server) answerDeviceSRPAuth(c *call, sess *authSession, u *userRecord, r params) (any, *Error) {
 	dk, srpA := r.get("DEVICE_KEY"), r.get("SRP_A")
 	if dk == "" || srpA == "" {

@@ -6,14 +6,14 @@
 //
 // A Server is an http.Handler speaking the AWS JSON 1.1 protocol of
 // AWSCognitoIdentityProviderService (POST / with X-Amz-Target; errors as
-// non-2xx {"__type", "message"}, PROTOCOL.md §7 and §9). It also serves each
+// non-2xx {"__type", "message"}, docs/protocol.md §7 and §9). It also serves each
 // pool's JSON Web Key Set at /<poolId>/.well-known/jwks.json and the local
 // outbox of SMS and e-mail codes at /_caldera/outbox?pool=&username=. The
 // operations answered are listed by Operations.
 //
 // What it promises:
 //
-//   - Passwords are stored only as SRP verifiers (PROTOCOL.md §3). USER_SRP_AUTH
+//   - Passwords are stored only as SRP verifiers (docs/protocol.md §3). USER_SRP_AUTH
 //     answers with SALT and SRP_B from the stored verifier and checks
 //     PASSWORD_CLAIM_SIGNATURE with srp.Server.VerifyPasswordClaim; the
 //     comparison is constant-time. USER_PASSWORD_AUTH recomputes the verifier
@@ -23,12 +23,12 @@
 //     request that answers a challenge takes the session, whatever the
 //     outcome (a wrong MFA code may be retried up to three times).
 //   - TIMESTAMP is parsed, re-rendered canonically and that is what is
-//     verified (PROTOCOL.md §4); it must be within Options.TimestampSkew of
+//     verified (docs/protocol.md §4); it must be within Options.TimestampSkew of
 //     the server clock. Sessions expire after Options.SessionTTL (3 minutes).
 //   - SECRET_HASH is required and checked on every call of a client with a
-//     secret (PROTOCOL.md §5). Repeated failed proofs lock the user out for a
+//     secret (docs/protocol.md §5). Repeated failed proofs lock the user out for a
 //     while (PasswordAttemptsExceededException). Request bodies are bounded.
-//   - Devices follow PROTOCOL.md §6 and §9: NewDeviceMetadata when the pool
+//   - Devices follow docs/protocol.md §6 and §9: NewDeviceMetadata when the pool
 //     tracks devices, DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER against the
 //     verifier uploaded by ConfirmDevice, a forgotten device refused with
 //     ResourceNotFoundException before any SRP state is consumed, and a JSON

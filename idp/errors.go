@@ -9,7 +9,7 @@ import (
 // Error is a service error as the server answers it: the Cognito error type
 // (the JSON "__type"), its message and the HTTP status. Handlers return it;
 // the HTTP layer writes it as {"__type": Type, "message": Message}
-// (PROTOCOL.md §7, §9). Go callers of the embedding API (CreatePool,
+// (docs/protocol.md §7, §9). Go callers of the embedding API (CreatePool,
 // CreateUser, …) get the same values and can match them with errors.As, or
 // with errors.Is against one of the Err* sentinels.
 type Error struct {

@@ -123,7 +123,7 @@ func TestDeviceFlow(t *testing.T) {
 	_, e = h.deviceSignIn(f, out, f.user, dk, gk, "d3Jvbmc=")
 	wantErr(t, e, "NotAuthorizedException", msgIncorrect)
 
-	// Forget the device; the JS client's retry (PROTOCOL.md §9): the same
+	// Forget the device; the JS client's retry (docs/protocol.md §9): the same
 	// PASSWORD_VERIFIER request is refused with ResourceNotFoundException
 	// before the SRP state is consumed, then re-sent with "DEVICE_KEY": null.
 	h.mustCall("ForgetDevice", map[string]any{"AccessToken": access, "DeviceKey": dk})

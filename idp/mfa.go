@@ -312,7 +312,7 @@ func opVerifySoftwareToken(s *Server, c *call, in *verifySoftwareTokenIn) (any, 
 }
 
 // mfaSetting is SMSMfaSettings / SoftwareTokenMfaSettings / EmailMfaSettings;
-// a JSON null is accepted (PROTOCOL.md §9).
+// a JSON null is accepted (docs/protocol.md §9).
 type mfaSetting struct {
 	Enabled      bool
 	PreferredMfa bool

@@ -182,7 +182,7 @@ func TestTimestampRules(t *testing.T) {
 		{"stale", now.Add(-DefaultTimestampSkew - time.Minute), nil, "NotAuthorizedException", msgIncorrect},
 		{"future", now.Add(DefaultTimestampSkew + time.Minute), nil, "NotAuthorizedException", msgIncorrect},
 		// Parsed, re-rendered canonically, signed: a zero-padded day or a
-		// wrong weekday signs a different string (PROTOCOL.md §4).
+		// wrong weekday signs a different string (docs/protocol.md §4).
 		{"zero-padded day", now, func(s string) string { return strings.Replace(s, "Mar 4", "Mar 04", 1) }, "NotAuthorizedException", msgIncorrect},
 		{"wrong weekday", now, func(s string) string { return strings.Replace(s, "Tue", "Wed", 1) }, "NotAuthorizedException", msgIncorrect},
 		{"12-hour clock", now, func(s string) string { return strings.Replace(s, "05:06:07", "5:06:07", 1) }, "InvalidParameterException", msgTimestamp},

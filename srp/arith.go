@@ -37,7 +37,7 @@ type arith interface {
 // len(u)+len(x)) + 1. acc is scratch space, grown if needed and returned. It
 // runs in constant time (schoolbook multiplication on 64-bit words with
 // math/bits carries, no data-dependent branches). The sum is not reduced: the
-// reference clients do not reduce it either (PROTOCOL.md §3 step 5).
+// reference clients do not reduce it either (docs/protocol.md §3 step 5).
 func appendClientExponent(dst []byte, acc []uint64, a, u, x []byte) ([]byte, []uint64) {
 	na, nu, nx := words(a), words(u), words(x)
 	n := max(na, nu+nx) + 1

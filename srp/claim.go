@@ -75,7 +75,7 @@ func (c *Client) AppendPasswordClaim(dst []byte, p *PasswordClaimParams) ([]byte
 	return base64.StdEncoding.AppendEncode(dst, c.sc.sig[:]), nil
 }
 
-// sign computes the claim into c.sc (PROTOCOL.md §3 steps 2–7).
+// sign computes the claim into c.sc (docs/protocol.md §3 steps 2–7).
 func (c *Client) sign(p *PasswordClaimParams) error {
 	g, sc := c.g, &c.sc
 	if g.enc != EncodePadHex {
@@ -134,7 +134,7 @@ func (c *Client) sign(p *PasswordClaimParams) error {
 }
 
 // cognitoX sets x = H(padHex(salt) ‖ H(UTF-8(poolName ‖ userID ‖ ":" ‖
-// password))) (PROTOCOL.md §3 step 4); salt is already padHex-encoded. buf is
+// password))) (docs/protocol.md §3 step 4); salt is already padHex-encoded. buf is
 // scratch space, returned (wiped) for reuse.
 func cognitoX(x *[sha256.Size]byte, buf, salt []byte, poolName, userID, password string) []byte {
 	buf = append(buf[:0], poolName...)
@@ -153,7 +153,7 @@ func cognitoX(x *[sha256.Size]byte, buf, salt []byte, poolName, userID, password
 }
 
 // claimSignature sets sig = HMAC-SHA256(key, poolName ‖ userID ‖ secretBlock
-// ‖ timestamp) (PROTOCOL.md §3 step 7). buf is scratch space, returned.
+// ‖ timestamp) (docs/protocol.md §3 step 7). buf is scratch space, returned.
 func claimSignature(sig *[sha256.Size]byte, buf, key []byte, poolName, userID string, secretBlock []byte, timestamp string) []byte {
 	buf = append(buf[:0], poolName...)
 	buf = append(buf, userID...)

@@ -20,7 +20,7 @@ const maxHexDigits = 1024
 const maxSecretBlock = 64 << 10
 
 // PoolName returns the SRP pool name of a user pool id "REGION_NAME": the
-// part after the first underscore (PROTOCOL.md §3).
+// part after the first underscore (docs/protocol.md §3).
 func PoolName(poolID string) (string, error) {
 	_, name, ok := strings.Cut(poolID, "_")
 	if !ok || name == "" {
@@ -31,7 +31,7 @@ func PoolName(poolID string) (string, error) {
 
 // PasswordClaimParams are the inputs of a PASSWORD_VERIFIER (or
 // DEVICE_PASSWORD_VERIFIER) claim, as the challenge carries them
-// (PROTOCOL.md §3).
+// (docs/protocol.md §3).
 type PasswordClaimParams struct {
 	PoolName     string // the pool id's part after '_'; DeviceGroupKey for devices
 	UserIDForSRP string // USER_ID_FOR_SRP; DeviceKey for devices
@@ -73,7 +73,7 @@ type ClaimTrace struct {
 // ClaimTrace.
 func (c *Claim) Trace() ClaimTrace { return c.trace }
 
-// PasswordClaim computes the PASSWORD_VERIFIER claim of PROTOCOL.md §3
+// PasswordClaim computes the PASSWORD_VERIFIER claim of docs/protocol.md §3
 // steps 2–7 with this client's ephemeral a. It checks the public inputs
 // (typed errors: ErrEmpty, ErrMalformedHex, ErrTooWide, ErrBZero, ErrUZero,
 // ErrMalformedBase64) before doing any secret-dependent work. Everything
@@ -100,7 +100,7 @@ func (c *Client) PasswordClaim(p PasswordClaimParams) (*Claim, error) {
 	}, nil
 }
 
-// DeviceClaim computes the DEVICE_PASSWORD_VERIFIER claim (PROTOCOL.md §6):
+// DeviceClaim computes the DEVICE_PASSWORD_VERIFIER claim (docs/protocol.md §6):
 // the PASSWORD_VERIFIER math with poolName := DeviceGroupKey,
 // USER_ID_FOR_SRP := DeviceKey and password := the device password. The
 // client must be a fresh one, not the one used for the password claim.
@@ -114,7 +114,7 @@ func (c *Client) DeviceClaim(deviceGroupKey, deviceKey, devicePassword, srpB, sa
 // DecodeSecretBlock decodes a SECRET_BLOCK: standard base64 with padding as
 // Cognito sends it, or — as Amplify v6 tolerates — the URL-safe alphabet
 // and/or missing padding. Any other character is ErrMalformedBase64; nothing
-// is silently skipped (PROTOCOL.md §3 step 7). A UUID (what moto_server
+// is silently skipped (docs/protocol.md §3 step 7). A UUID (what moto_server
 // sends) is refused too.
 func DecodeSecretBlock(s string) ([]byte, error) {
 	b, _, err := appendSecretBlock(nil, nil, s)
@@ -174,7 +174,7 @@ func PasswordVerifierFromSalt(salt []byte, poolName, userID, password string) (*
 }
 
 // DeviceSecretVerifierConfig is the ConfirmDevice parameter of the same
-// name: Base64(padHex(salt)) and Base64(padHex(v)) (PROTOCOL.md §6).
+// name: Base64(padHex(salt)) and Base64(padHex(v)) (docs/protocol.md §6).
 type DeviceSecretVerifierConfig struct {
 	PasswordVerifier string
 	Salt             string
@@ -189,7 +189,7 @@ type DeviceVerifier struct {
 }
 
 // NewDeviceVerifier draws a 40-byte device password and a 16-byte salt from
-// rand (crypto/rand.Reader if nil) for the device (PROTOCOL.md §6).
+// rand (crypto/rand.Reader if nil) for the device (docs/protocol.md §6).
 func NewDeviceVerifier(rand io.Reader, deviceGroupKey, deviceKey string) (*DeviceVerifier, error) {
 	pw, err := randomBytes(rand, 40)
 	if err != nil {
@@ -266,7 +266,7 @@ func NewCognitoServer(v *Verifier, rand io.Reader) (*Server, error) {
 }
 
 // VerifyPasswordClaim checks a PASSWORD_VERIFIER or DEVICE_PASSWORD_VERIFIER
-// claim against this server ephemeral (PROTOCOL.md §3 seen from the server).
+// claim against this server ephemeral (docs/protocol.md §3 seen from the server).
 // The signature comparison is constant-time; a mismatch is ErrVerification.
 // The server ephemeral must not be reused after this call.
 func (s *Server) VerifyPasswordClaim(p VerifyClaimParams) error {

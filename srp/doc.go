@@ -1,5 +1,5 @@
 // Package srp implements SRP-6a (RFC 5054, RFC 2945) for any group and hash,
-// and the variant Amazon Cognito user pools speak (PROTOCOL.md §1–§6): the
+// and the variant Amazon Cognito user pools speak (docs/protocol.md §1–§6): the
 // 3072-bit RFC 3526 group with g = 2, SHA-256, padHex encoding, the
 // HKDF-derived key and the PASSWORD_CLAIM_SIGNATURE, for passwords and for
 // remembered devices, on the client and on the server.

@@ -6,7 +6,7 @@ import "errors"
 // messages never contain secret values.
 var (
 	// ErrBZero means the server's public value B is congruent to 0 modulo N
-	// (RFC 5054, Section 2.5.4; PROTOCOL.md §3 step 2).
+	// (RFC 5054, Section 2.5.4; docs/protocol.md §3 step 2).
 	ErrBZero = errors.New("srp: B is zero mod N")
 	// ErrAZero means the client's public value A is congruent to 0 modulo N
 	// (RFC 5054, Section 2.5.4; checked by the server).

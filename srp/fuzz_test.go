@@ -12,7 +12,7 @@ import (
 	"github.com/caldera-srp/caldera/srp"
 )
 
-// Fuzz targets for everything srp parses from the wire (PROTOCOL.md §2, §3
+// Fuzz targets for everything srp parses from the wire (docs/protocol.md §2, §3
 // step 7, §6). Each checks that bad input is a typed error, never a panic,
 // and that accepted input means what an independent reading (math/big,
 // encoding/base64) says it means. Seed corpora: testdata/fuzz/<name>/.
@@ -32,7 +32,7 @@ func isTyped(err error) bool {
 }
 
 // javaToByteArray is Java's BigInteger.toByteArray, the definition padHex
-// follows (PROTOCOL.md §2): minimal two's complement, big-endian.
+// follows (docs/protocol.md §2): minimal two's complement, big-endian.
 func javaToByteArray(v *big.Int) []byte {
 	if v.Sign() >= 0 {
 		b := v.Bytes()

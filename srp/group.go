@@ -15,7 +15,7 @@ const (
 	// EncodePad left-pads every value with zeros to the byte length of N, the
 	// PAD() of RFC 5054, Section 2.6.
 	EncodePad Encoding = iota
-	// EncodePadHex is Cognito's encoding (PROTOCOL.md §2): minimal two's-complement
+	// EncodePadHex is Cognito's encoding (docs/protocol.md §2): minimal two's-complement
 	// big-endian bytes, that is the shortest big-endian form plus one 0x00
 	// when the top bit of the first byte is set.
 	EncodePadHex
@@ -151,7 +151,7 @@ func RFC5054(bits int, h crypto.Hash) (*Group, error) {
 	})
 }
 
-// Cognito returns the Amazon Cognito user-pool group (PROTOCOL.md §1): the
+// Cognito returns the Amazon Cognito user-pool group (docs/protocol.md §1): the
 // 3072-bit prime of RFC 3526 with g = 2, SHA-256 and padHex, with 1024-bit
 // ephemeral secrets as the reference clients draw them.
 func Cognito() *Group { return cognitoGroup() }

@@ -7,7 +7,7 @@ import (
 )
 
 // PadHex returns Cognito's padHex encoding of the non-negative big-endian
-// integer b (PROTOCOL.md §2): the minimal big-endian bytes, with one leading
+// integer b (docs/protocol.md §2): the minimal big-endian bytes, with one leading
 // 0x00 when the top bit of the first byte is set. Zero encodes as 0x00.
 //
 // The scan over b is constant-time; the length of the result necessarily
@@ -127,7 +127,7 @@ func trimLeadingZeros(b []byte) []byte {
 
 // lowerHex returns the lower-case hex of the minimal big-endian integer b,
 // without padding and without leading zero digits ("0" for zero), as SRP_A
-// is sent (PROTOCOL.md §2). Public values only.
+// is sent (docs/protocol.md §2). Public values only.
 func lowerHex(b []byte) string {
 	const digits = "0123456789abcdef"
 	b = trimLeadingZeros(b)

@@ -27,7 +27,7 @@ type Client struct {
 
 // NewClient draws a fresh secret a of the group's secret size from rand
 // (crypto/rand.Reader when rand is nil) and computes A = g^a. A ≡ 0 is
-// rejected and a redrawn (PROTOCOL.md §3 step 1).
+// rejected and a redrawn (docs/protocol.md §3 step 1).
 func (g *Group) NewClient(rand io.Reader) (*Client, error) {
 	return newEphemeral(g, rand, func(a []byte) (*Client, error) { return g.NewClientFromSecret(a) })
 }
@@ -90,7 +90,7 @@ func (c *Client) premaster(B, x, u []byte) []byte {
 }
 
 // scramble returns u = H(enc(A) ‖ enc(B)) for the received (unreduced) B,
-// refusing u = 0 (RFC 5054, Section 2.6; PROTOCOL.md §3 step 3).
+// refusing u = 0 (RFC 5054, Section 2.6; docs/protocol.md §3 step 3).
 func (g *Group) scramble(A, B []byte) ([]byte, error) {
 	u := g.hashInts(A, B)
 	if len(trimLeadingZeros(u)) == 0 {

@@ -17,7 +17,7 @@ import (
 // AuthenticationHelper tests, −256…256 against Java BigInteger.toByteArray):
 // the non-negative half is in the file, the negative half is checked against
 // Java's documented rule computed here with math/big plus the published spot
-// values of PROTOCOL.md §2.
+// values of docs/protocol.md §2.
 func TestPadHexTable(t *testing.T) {
 	b, err := os.ReadFile("testdata/cognito-common.json")
 	if err != nil {
@@ -244,7 +244,7 @@ func TestPoolName(t *testing.T) {
 	}
 }
 
-// Cognito's k (PROTOCOL.md §1).
+// Cognito's k (docs/protocol.md §1).
 func TestCognitoK(t *testing.T) {
 	if got := hex.EncodeToString(Cognito().K()); got != "538282c4354742d7cbbde2359fcf67f9f5b3a6b08791e5011b43b8a5b66d9ee6" {
 		t.Fatalf("k = %s", got)

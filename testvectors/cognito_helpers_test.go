@@ -89,7 +89,7 @@ func cognitoClaim(t *testing.T, in claimIn) (*srp.Client, *srp.Claim) {
 }
 
 // usernamePasswordHash is H(UTF-8(poolName ‖ userID ‖ ":" ‖ password)), the
-// inner hash of x (PROTOCOL.md §3 step 4). srp keeps it internal; the tests
+// inner hash of x (docs/protocol.md §3 step 4). srp keeps it internal; the tests
 // check it against the published value and then check srp's x against
 // H(padHex(salt) ‖ it).
 func usernamePasswordHash(pool, user, password string) []byte {

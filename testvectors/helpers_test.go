@@ -145,7 +145,7 @@ func hashByName(t *testing.T, name string) crypto.Hash {
 	return h
 }
 
-// cognitoN is the Cognito modulus (PROTOCOL.md §1) as a big.Int.
+// cognitoN is the Cognito modulus (docs/protocol.md §1) as a big.Int.
 var cognitoN = sync.OnceValue(func() *big.Int {
 	return new(big.Int).SetBytes(srp.Cognito().N())
 })

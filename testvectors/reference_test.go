@@ -8,12 +8,12 @@ import (
 )
 
 // This file is an independent reference implementation of the Cognito
-// client computation (PROTOCOL.md §§2–3, 6) on math/big. It shares no code
+// client computation (docs/protocol.md §§2–3, 6) on math/big. It shares no code
 // with srp or hkdf and is NOT constant-time: it exists only to check srp in
 // the accumulated test and to compute what srp has no primitive for.
 
 // refPadHex is padHex of a non-negative n: minimal big-endian bytes, plus a
-// 0x00 byte when the top bit is set; zero is 0x00 (PROTOCOL.md §2).
+// 0x00 byte when the top bit is set; zero is 0x00 (docs/protocol.md §2).
 func refPadHex(n *big.Int) []byte {
 	b := n.Bytes()
 	if len(b) == 0 || b[0]&0x80 != 0 {
@@ -59,7 +59,7 @@ func refHMAC(key []byte, parts ...[]byte) []byte {
 }
 
 // refPremaster is S = (B − k·g^x)^(a + u·x) mod N with the base reduced into
-// [0, N) and the exponent not reduced (PROTOCOL.md §3 step 5).
+// [0, N) and the exponent not reduced (docs/protocol.md §3 step 5).
 func refPremaster(N, g, k, B, x, a, u *big.Int) *big.Int {
 	gx := new(big.Int).Exp(g, x, N)
 	base := new(big.Int).Mul(k, gx)
@@ -78,7 +78,7 @@ type refClaim struct {
 	SecretBlockDecoded []byte
 }
 
-// refCognitoClaim computes a PASSWORD_VERIFIER claim (PROTOCOL.md §3) from
+// refCognitoClaim computes a PASSWORD_VERIFIER claim (docs/protocol.md §3) from
 // the integer a, B and salt (salt may be negative), with the Cognito group.
 func refCognitoClaim(a, B, salt *big.Int, poolName, userID, password string, secretBlock []byte, timestamp string) refClaim {
 	N := cognitoN()

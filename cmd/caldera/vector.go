@@ -132,7 +132,7 @@ type claimOutput struct {
 }
 
 // challengeResponses are the ChallengeResponses the reference client sent
-// (PROTOCOL.md §7), without the echoed SECRET_BLOCK (see secretBlockEchoed).
+// (docs/protocol.md §7), without the echoed SECRET_BLOCK (see secretBlockEchoed).
 type challengeResponses struct {
 	Username  string `json:"USERNAME"`
 	Timestamp string `json:"TIMESTAMP"`
@@ -191,7 +191,7 @@ func vectorLine(line []byte) (out any) {
 	return out
 }
 
-// vectorClaim computes a PASSWORD_VERIFIER claim (PROTOCOL.md §3), or the
+// vectorClaim computes a PASSWORD_VERIFIER claim (docs/protocol.md §3), or the
 // DEVICE_PASSWORD_VERIFIER claim when deviceKey is set (§6), with the
 // secret exponent a taken from the line.
 func vectorClaim(in vectorInput, pool, user, password, deviceKey string) (any, error) {
@@ -226,7 +226,7 @@ func vectorClaim(in vectorInput, pool, user, password, deviceKey string) (any, e
 		SecretBlockEchoed: claim.SecretBlock == in.SecretBlock,
 	}
 	// A TIMESTAMP that is not its own canonical rendering is signed as
-	// given, which is what a server will refuse (PROTOCOL.md §4): say so.
+	// given, which is what a server will refuse (docs/protocol.md §4): say so.
 	if canon, err := challenge.CanonicalTimestamp(ts); err != nil || canon != ts {
 		out.TimestampSource = "forced"
 		out.LibraryWouldSendTimestamp = canon

@@ -107,7 +107,7 @@ func BenchmarkMul(b *testing.B) { runImpls(b, mulImpls(b, false)) }
 
 func BenchmarkSqr(b *testing.B) { runImpls(b, mulImpls(b, true)) }
 
-// BenchmarkExp is the S = base^(a+u·x) step of PROTOCOL.md §3: a random base
+// BenchmarkExp is the S = base^(a+u·x) step of docs/protocol.md §3: a random base
 // and a 1025-bit exponent.
 func BenchmarkExp(b *testing.B) {
 	x, e := benchInputs(b, 1025)
@@ -142,7 +142,7 @@ func BenchmarkExp(b *testing.B) {
 }
 
 // BenchmarkFixedBase is A = g^a (1024-bit a) and g^x (256-bit x) of
-// PROTOCOL.md §3 and §6, with g = 2; mont uses a FixedBase built for 1040 bits.
+// docs/protocol.md §3 and §6, with g = 2; mont uses a FixedBase built for 1040 bits.
 func BenchmarkFixedBase(b *testing.B) {
 	N := nBig(b)
 	two := big.NewInt(2)

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// newGTable builds the g = 2 table of PROTOCOL.md §1 for exponents of up to
+// newGTable builds the g = 2 table of docs/protocol.md §1 for exponents of up to
 // 1040 bits.
 func newGTable(tb testing.TB, m *Modulus) *FixedBase {
 	var g Elem

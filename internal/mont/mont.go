@@ -1,5 +1,5 @@
 // Package mont implements constant-time arithmetic modulo the 3072-bit prime of
-// the Cognito SRP group (RFC 3526, Section 4; PROTOCOL.md §1), or any other odd
+// the Cognito SRP group (RFC 3526, Section 4; docs/protocol.md §1), or any other odd
 // modulus of exactly 3072 bits.
 //
 // Elements are kept in Montgomery form (x·R mod N, R = 2^3072) in a fixed-size

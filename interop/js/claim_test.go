@@ -229,7 +229,7 @@ func TestJSClaimBitFlips(t *testing.T) {
 	}
 	// Spellings of the same instant that the parser accepts but are not
 	// canonical: the server HMACs the canonical re-rendering of what it
-	// parsed (PROTOCOL.md §4), which is what the client signed, so these
+	// parsed (docs/protocol.md §4), which is what the client signed, so these
 	// verify. (Only a client that signs its non-canonical string fails.)
 	cases = append(cases,
 		tamper{name: "TIMESTAMP zero-padded year", modify: func(r map[string]string) {

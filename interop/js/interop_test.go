@@ -133,7 +133,7 @@ func TestAmazonCognitoIdentityJS(t *testing.T) {
 			"RespondToAuthChallenge(SOFTWARE_TOKEN_MFA)>tokens"},
 		// A fresh client object sends DEVICE_KEY first in the
 		// PASSWORD_VERIFIER response, a reused one in InitiateAuth too
-		// (PROTOCOL.md §9).
+		// (docs/protocol.md §9).
 		"device": cat(srpOK, []string{"ConfirmDevice", "UpdateDeviceStatus", "InitiateAuth>PASSWORD_VERIFIER"}, deviceOK,
 			[]string{"InitiateAuth[DEVICE_KEY]>PASSWORD_VERIFIER"}, deviceOK),
 		// The forgotten device is refused before the SRP state is used;

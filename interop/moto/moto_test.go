@@ -21,7 +21,7 @@
 //   - NEW_PASSWORD_REQUIRED carries only USERNAME: no userAttributes and no
 //     requiredAttributes, which Cognito always sends (JSON text in strings)
 //     and Caldera requires, as the reference JavaScript client does
-//     (PROTOCOL.md §9).
+//     (docs/protocol.md §9).
 //   - MFA_SETUP carries MFAS_CAN_SETUP as a JSON array; Cognito sends JSON
 //     text inside a string ("[\"SOFTWARE_TOKEN_MFA\"]"), and the
 //     ChallengeParameters map is string-to-string on the wire. The SDK
@@ -143,7 +143,7 @@ func newPool(t *testing.T, ep string, mfa bool) *pool {
 	p.clientID = *cl.UserPoolClient.ClientId
 	if mfa {
 		// Cognito refuses MfaConfiguration ON in CreateUserPool without SMS;
-		// set-ups turn it on afterwards (PROTOCOL.md §9).
+		// set-ups turn it on afterwards (docs/protocol.md §9).
 		if _, err := admin.SetUserPoolMfaConfig(ctx, &cip.SetUserPoolMfaConfigInput{
 			UserPoolId:                    aws.String(p.id),
 			MfaConfiguration:              types.UserPoolMfaTypeOn,

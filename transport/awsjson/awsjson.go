@@ -4,7 +4,7 @@
 // Every call is a POST to the endpoint's path (normally "/") with
 // Content-Type "application/x-amz-json-1.1" and
 // "X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>"
-// (PROTOCOL.md §7). Requests are not signed. That suffices for the
+// (docs/protocol.md §7). Requests are not signed. That suffices for the
 // operations a sign-in sends as the user: InitiateAuth,
 // RespondToAuthChallenge, and AssociateSoftwareToken, VerifySoftwareToken,
 // ConfirmDevice and UpdateDeviceStatus (which carry an access token or a
@@ -387,7 +387,7 @@ func (t *Transport) serviceError(op flow.Operation, resp *http.Response, body []
 			kind = ErrUnrecognizedError
 		}
 	}
-	// The body's type first, then the header's (PROTOCOL.md §9), each only
+	// The body's type first, then the header's (docs/protocol.md §9), each only
 	// if it is a plausible type name.
 	rid := apierr.RequestID(resp.Header.Get("X-Amzn-Requestid"))
 	if e := apierr.New(typ, msg, resp.StatusCode); e != nil {
