@@ -128,7 +128,7 @@ var poolIDPattern = regexp.MustCompile(`^([a-z]{2}(?:-[a-z]+)+-[0-9]+)_[0-9a-zA-
 func CognitoIssuer(poolID string) (string, error) {
 	m := poolIDPattern.FindStringSubmatch(poolID)
 	if m == nil {
-		return "", fmt.Errorf("token: %q is not a user pool id (REGION_ID)", clip(poolID))
+		return "", fmt.Errorf("token: %s is not a user pool id (REGION_ID)", clip(poolID))
 	}
 	return "https://cognito-idp." + m[1] + ".amazonaws.com/" + poolID, nil
 }
