@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -310,7 +311,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 // decodeClaims decodes a JWT claims set (RFC 7519, Section 7.2 step 10): a
 // JSON object, numbers kept as json.Number.
 func decodeClaims(b []byte) (map[string]any, error) {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil || m == nil || dec.More() {
