@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"sort"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/caldera-srp/caldera/challenge"
 	"github.com/caldera-srp/caldera/flow"
 	"github.com/caldera-srp/caldera/idp"
+	"github.com/caldera-srp/caldera/token"
 	"github.com/caldera-srp/caldera/totp"
 	"github.com/caldera-srp/caldera/transport/awsjson"
 )
@@ -39,7 +39,7 @@ Caldera's state machine (package flow) over plain HTTP (transport/awsjson):
      PASSWORD_VERIFIER -> DEVICE_SRP_AUTH -> DEVICE_PASSWORD_VERIFIER -> tokens;
 
 and prints every request and answer with secrets redacted, then the ID token's
-claims after checking its RS256 signature against the pool's JWKS. Nothing
+claims after verifying both tokens with package token against the pool's JWKS. Nothing
 but Go is needed: no account, no network beyond loopback.
 
 By default the clock and the randomness are fixed, so the transcript is the
@@ -292,33 +292,36 @@ func runDemo(ctx context.Context, w io.Writer, cfg demoConfig) (*demoResult, err
 	res.Secrets = append(res.Secrets, tokenSecrets(r2)...)
 	p.tokens(r2)
 
+	// Verify both tokens as a resource server would: package token fetches
+	// the pool's JWKS over HTTP and checks the signature, iss, token_use,
+	// the client (aud, client_id), exp and iat against the demo's clock.
 	keysURL := srv.Issuer(pool.ID) + "/.well-known/jwks.json"
-	keys, err := fetchJWKS(ctx, http.DefaultClient, keysURL)
+	verifier, err := token.NewVerifier(token.Config{
+		Pools: []token.Pool{{Issuer: srv.Issuer(pool.ID), Use: token.EitherToken, ClientIDs: []string{client.ID}}},
+		Now:   now,
+	})
 	if err != nil {
 		return nil, err
 	}
-	id, err := keys.verify(r2.Tokens.IDToken, now())
+	id, err := verifier.Verify(ctx, r2.Tokens.IDToken)
 	if err != nil {
 		return nil, err
 	}
-	access, err := keys.verify(r2.Tokens.AccessToken, now())
+	access, err := verifier.Verify(ctx, r2.Tokens.AccessToken)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkClaims(id.Claims, srv.Issuer(pool.ID), client.ID, "id"); err != nil {
-		return nil, err
+	if id.Use != token.IDToken || access.Use != token.AccessToken {
+		return nil, fmt.Errorf("caldera: token_use %s and %s, want id and access", id.Use, access.Use)
 	}
-	if err := checkClaims(access.Claims, srv.Issuer(pool.ID), client.ID, "access"); err != nil {
-		return nil, err
-	}
-	if dk, _ := access.Claims["device_key"].(string); dk != r1.Device.DeviceKey {
+	if dk := access.String("device_key"); dk != r1.Device.DeviceKey {
 		return nil, fmt.Errorf("caldera: access token device_key %q, want %q", dk, r1.Device.DeviceKey)
 	}
-	res.Claims, res.AccessClaims = id.Claims, access.Claims
+	res.Claims, res.AccessClaims = id.Raw, access.Raw
 	p.section("ID token claims")
-	p.line("RS256 signature verified with key %s of %s;", id.Kid, keysURL)
-	p.line("iss, aud, token_use and exp checked. The access token verified too (device_key %s).", r1.Device.DeviceKey)
-	p.claims(id.Claims)
+	p.line("RS256 signature verified with key %s of %s;", id.KeyID, keysURL)
+	p.line("iss, aud, token_use, exp and iat checked (package token). The access token verified too (device_key %s).", r1.Device.DeviceKey)
+	p.claims(id.Raw)
 	p.section("Done: two verified SRP sign-ins, one with the remembered device")
 	return res, nil
 }
@@ -346,19 +349,6 @@ func demoPassword(r io.Reader, prefix string) (string, error) {
 
 func tokenSecrets(r *flow.Result) []string {
 	return []string{r.Tokens.AccessToken, r.Tokens.IDToken, r.Tokens.RefreshToken}
-}
-
-// checkClaims checks the claims a resource server checks (Cognito's
-// "Verifying a JSON web token": iss, token_use, and aud or client_id).
-func checkClaims(c map[string]any, issuer, clientID, use string) error {
-	aud := "aud"
-	if use == "access" {
-		aud = "client_id"
-	}
-	if c["iss"] != issuer || c["token_use"] != use || c[aud] != clientID {
-		return fmt.Errorf("caldera: %s token claims iss=%v token_use=%v %s=%v do not match", use, c["iss"], c["token_use"], aud, c[aud])
-	}
-	return nil
 }
 
 // tapTransport shows every call, unredacted, to a test.

@@ -21,18 +21,35 @@ import (
 
 	"github.com/caldera-srp/caldera/challenge"
 	"github.com/caldera-srp/caldera/flow"
+	"github.com/caldera-srp/caldera/token"
 	"github.com/caldera-srp/caldera/transport/awsjson"
 )
 
 const loginUsage = `Usage: caldera login --pool-id ID --client-id ID [--client-secret S]
                      [--endpoint URL | --region R] [--username NAME] [-v]
+                     [--flow FLOW] [--preferred-challenge NAME]
                      [--format json|export] [--device-file FILE]
+                     [--issuer URL | --no-verify]
 
-Signs in to an Amazon Cognito user pool, or to a local server (caldera serve),
-with USER_SRP_AUTH: the password never leaves this machine. Each challenge the
-pool sends (new password, MFA code, TOTP set-up, MFA choice, custom challenge)
-is asked for on the terminal. The device the pool tracks is remembered in
---device-file (mode 0600), so later sign-ins use DEVICE_SRP_AUTH.
+Signs in to an Amazon Cognito user pool, or to a local server (caldera serve).
+--flow chooses how the sign-in starts:
+  user-srp       USER_SRP_AUTH (default): the password never leaves this machine
+  custom         CUSTOM_AUTH: the pool's triggers ask their own challenges
+  custom-srp     CUSTOM_AUTH that starts with SRP (CHALLENGE_NAME=SRP_A)
+  user-auth      USER_AUTH: choice-based; --preferred-challenge PASSWORD_SRP,
+                 PASSWORD, EMAIL_OTP or SMS_OTP, else the pool offers a choice
+  user-password  USER_PASSWORD_AUTH: the password is sent to the pool (over TLS)
+  refresh        REFRESH_TOKEN_AUTH: new tokens for a refresh token (asked for)
+Each challenge the pool sends (new password, MFA code, TOTP set-up, MFA or
+first-factor choice, custom challenge) is asked for on the terminal. The device
+the pool tracks is remembered in --device-file (mode 0600), so later sign-ins
+use DEVICE_SRP_AUTH.
+
+The tokens received are verified before they are printed (package token): the
+RS256 signature against the pool's JWKS, iss, token_use, the client and the
+times. The issuer is https://cognito-idp.REGION.amazonaws.com/POOL_ID, or
+ENDPOINT/POOL_ID with --endpoint (as caldera serve issues them); --issuer
+names another, --no-verify skips the check.
 
 The password and other secrets are read without echo when standard input is a
 terminal, and one per line from standard input otherwise (for scripts). The
@@ -63,6 +80,10 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	verbose := fs.Bool("v", false, "log the redacted requests and answers to stderr")
 	format := fs.String("format", "json", `token output: "json" or "export"`)
 	deviceFile := fs.String("device-file", "", "file of remembered devices (default <user config dir>/caldera/devices.json)")
+	flowName := fs.String("flow", "user-srp", "user-srp, custom, custom-srp, user-auth, user-password or refresh")
+	preferred := fs.String("preferred-challenge", "", "USER_AUTH's PREFERRED_CHALLENGE: PASSWORD_SRP, PASSWORD, EMAIL_OTP or SMS_OTP")
+	issuer := fs.String("issuer", "", "the tokens' expected iss (default from --pool-id, or ENDPOINT/POOL_ID)")
+	noVerify := fs.Bool("no-verify", false, "print the tokens without verifying them")
 	if code, done := parseFlags(fs, args, stderr, loginUsage, true); done {
 		return code
 	}
@@ -79,6 +100,15 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return fail(`--format must be "json" or "export"`)
 	case *endpoint != "" && *region != "":
 		return fail("give --endpoint or --region, not both")
+	case *issuer != "" && *noVerify:
+		return fail("give --issuer or --no-verify, not both")
+	}
+	authFlow, ok := loginFlows[*flowName]
+	if !ok {
+		return fail("--flow %q is not one of user-srp, custom, custom-srp, user-auth, user-password, refresh", *flowName)
+	}
+	if *preferred != "" && authFlow != flow.UserAuth {
+		return fail("--preferred-challenge goes with --flow user-auth")
 	}
 	if *clientSecret == "" {
 		*clientSecret = os.Getenv("CALDERA_CLIENT_SECRET")
@@ -94,6 +124,12 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	tr, err := awsjson.New(topts)
 	if err != nil {
 		return fail("%v", err)
+	}
+	var verifier *token.Verifier
+	if !*noVerify {
+		if verifier, *issuer, err = loginVerifier(*poolID, *clientID, *endpoint, *issuer); err != nil {
+			return fail("%v", err)
+		}
 	}
 	var t flow.Transport = tr
 	if *verbose {
@@ -113,29 +149,48 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	store := flow.NewFileDeviceStore(*deviceFile)
 
 	con := newConsole(stdin, stderr)
-	if *username == "" {
+	if *username == "" && authFlow != flow.RefreshTokenAuth {
 		if *username, err = con.line("Username: "); err != nil || *username == "" {
 			return fail("no username given")
 		}
 	}
-	password, err := con.secret("Password: ")
-	if err != nil || password == "" {
-		return fail("no password given")
-	}
 	cfg := flow.Config{
 		UserPoolID: *poolID, ClientID: *clientID, ClientSecret: *clientSecret,
-		Username: *username, Password: password, Flow: flow.UserSRPAuth,
+		Username: *username, Flow: authFlow, PreferredChallenge: *preferred,
 		Devices: store, DeviceName: deviceName(), DevicePolicy: flow.RememberDevice,
 		FriendlyDeviceName: deviceName(),
+	}
+	switch {
+	case authFlow == flow.RefreshTokenAuth:
+		if cfg.RefreshToken, err = con.secret("Refresh token: "); err != nil || cfg.RefreshToken == "" {
+			return fail("no refresh token given")
+		}
+	case authFlow == flow.CustomAuth,
+		authFlow == flow.UserAuth && *preferred != "PASSWORD_SRP" && *preferred != "PASSWORD":
+		// No password up front: asked if the pool's choice needs one.
+	default:
+		if cfg.Password, err = con.secret("Password: "); err != nil || cfg.Password == "" {
+			return fail("no password given")
+		}
 	}
 	m, err := flow.New(cfg)
 	if err != nil {
 		return fail("%v", err)
 	}
+	password := cfg.Password
 	r, err := flow.Run(ctx, m, t, &loginPrompter{con: con, password: password})
 	if err != nil {
 		fmt.Fprintf(stderr, "caldera login: %s\n", loginError(err))
 		return 1
+	}
+	if verifier != nil {
+		if err := verifyTokens(ctx, verifier, r.Tokens); err != nil {
+			fmt.Fprintf(stderr, "caldera login: signed in, but the tokens do not verify (not printed): %v\n", err)
+			return 1
+		}
+		if *verbose {
+			fmt.Fprintf(stderr, "caldera login: tokens verified against the JWKS of %s\n", *issuer)
+		}
 	}
 	if err := flow.Remember(store, *poolID, *username, r); err != nil {
 		fmt.Fprintf(stderr, "caldera login: signed in, but the device was not saved: %v\n", err)
@@ -153,6 +208,55 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return 1
 	}
 	return 0
+}
+
+// loginFlows are the --flow names. ADMIN_USER_PASSWORD_AUTH is left out:
+// it needs AWS credentials, not a user's.
+var loginFlows = map[string]flow.AuthFlow{
+	"user-srp": flow.UserSRPAuth, "custom": flow.CustomAuth, "custom-srp": flow.CustomAuthSRP,
+	"user-auth": flow.UserAuth, "user-password": flow.UserPasswordAuth, "refresh": flow.RefreshTokenAuth,
+}
+
+// loginVerifier verifies the tokens of one pool and app client: the issuer
+// is explicit, or ENDPOINT/POOL_ID for a local endpoint (idp's issuer), or
+// Cognito's for the pool id.
+func loginVerifier(poolID, clientID, endpoint, issuer string) (*token.Verifier, string, error) {
+	var err error
+	switch {
+	case issuer != "":
+	case endpoint != "":
+		issuer = strings.TrimSuffix(endpoint, "/") + "/" + poolID
+	default:
+		if issuer, err = token.CognitoIssuer(poolID); err != nil {
+			return nil, "", err
+		}
+	}
+	v, err := token.NewVerifier(token.Config{
+		Pools:  []token.Pool{{ID: poolID, Issuer: issuer, Use: token.EitherToken, ClientIDs: []string{clientID}}},
+		Leeway: time.Minute, // this machine's clock against the pool's
+	})
+	return v, issuer, err
+}
+
+// verifyTokens verifies the ID and access tokens of a sign-in; Cognito
+// sends both with every sign-in and refresh.
+func verifyTokens(ctx context.Context, v *token.Verifier, tk flow.Tokens) error {
+	for _, x := range []struct {
+		name, tok string
+		use       token.Use
+	}{{"ID token", tk.IDToken, token.IDToken}, {"access token", tk.AccessToken, token.AccessToken}} {
+		if x.tok == "" {
+			return fmt.Errorf("no %s", x.name)
+		}
+		c, err := v.Verify(ctx, x.tok)
+		if err != nil {
+			return fmt.Errorf("%s: %w", x.name, err)
+		}
+		if c.Use != x.use {
+			return fmt.Errorf("%s: token_use is %s", x.name, c.Use)
+		}
+	}
+	return nil
 }
 
 // loginError is the message for a failed sign-in: the service's own
@@ -316,6 +420,11 @@ func (lp *loginPrompter) Prompt(ctx context.Context, p *flow.Prompt) (flow.Answe
 		case p.Kind == flow.PromptMFASetup && choice == challenge.EmailOTP:
 			a.Email, err = c.line("E-mail address for codes: ")
 		case choice == "PASSWORD" || choice == "PASSWORD_SRP":
+			if lp.password == "" {
+				if lp.password, err = c.secret("Password: "); err != nil {
+					return flow.Answer{}, err
+				}
+			}
 			a.Password = lp.password
 		}
 		return a, err
