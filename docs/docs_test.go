@@ -122,7 +122,12 @@ var (
 	// each optionally with "step K" or "steps K–L".
 	itemRE = `§{0,2}\d+(?:\s*[–-]\s*§?\d+)?(?:\s+steps?\s+\d+(?:\s*[–-]\s*\d+)?)?`
 	// citeRE: the path, then a list of items joined by ",", "and" or ";".
-	citeRE   = regexp.MustCompile(`docs/protocol\.md(#[\w-]+)?(?:\s*(` + itemRE + `(?:\s*(?:,|;|and)\s*` + itemRE + `)*))?`)
+	citeRE = regexp.MustCompile(`(?:docs/)?protocol\.md(#[\w-]+)?(?:\s*(` + itemRE + `(?:\s*(?:,|;|and)\s*` + itemRE + `)*))?`)
+	// bareRE: a "§N" not introduced by the file name, such as protocol.md's
+	// references to itself or "(§6)" after an earlier citation in a comment.
+	// Dotted numbers (§5.5.2) and "RFC 5054 §2" belong to other documents.
+	bareRE   = regexp.MustCompile(`§{1,2}\d+(?:\.\d+)*(?:\s*[–-]\s*§?\d+)?(?:\s+steps?\s+\d+(?:\s*[–-]\s*\d+)?)?`)
+	otherDoc = regexp.MustCompile(`(?:RFC\s*\d+|Section)\s*$`)
 	itemOnly = regexp.MustCompile(itemRE)
 	partRE   = regexp.MustCompile(`^§{0,2}(\d+)(?:\s*[–-]\s*§?(\d+))?(?:\s+steps?\s+(\d+)(?:\s*[–-]\s*(\d+))?)?$`)
 )
@@ -146,6 +151,25 @@ func citations(name, text string) ([]citation, error) {
 				c.refs = append(c.refs, refs...)
 			}
 		}
+		out = append(out, c)
+	}
+	spans := citeRE.FindAllStringIndex(joined, -1)
+	for _, m := range bareRE.FindAllStringIndex(joined, -1) {
+		inside := false
+		for _, sp := range spans {
+			inside = inside || m[0] >= sp[0] && m[0] < sp[1]
+		}
+		text := joined[m[0]:m[1]]
+		// bareRE only takes a '.' inside a dotted number.
+		if inside || strings.Contains(text, ".") || otherDoc.MatchString(joined[max(0, m[0]-16):m[0]]) {
+			continue
+		}
+		c := citation{pos: fmt.Sprintf("%s:%d", name, lines(m[0])), text: text}
+		refs, err := expand(text)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %q: %v", c.pos, c.text, err)
+		}
+		c.refs = refs
 		out = append(out, c)
 	}
 	return out, nil
@@ -271,7 +295,9 @@ func repoFiles(t *testing.T, root string) map[string]string {
 // TestCitationsResolve: every "docs/protocol.md §N", "§N step K", "§§N–M",
 // "§N, §M" and "§N and §M" in any file of the repository names a section
 // (and step) that protocol.md has, and no file points at the old external
-// specification any more.
+// specification any more. "protocol.md §N" (as docs/ writes it) and a bare
+// "§N" (protocol.md's references to itself, "(§6)" continuing a citation in
+// a comment) are checked too; RFC sections and dotted numbers are not ours.
 func TestCitationsResolve(t *testing.T) {
 	b, err := os.ReadFile(specFile)
 	require.NoError(t, err)
@@ -342,13 +368,24 @@ func TestCitationForms(t *testing.T) {
 		{"// docs/protocol.md §9", []ref{{9, 0}}, 1},
 		{"// docs/protocol.md §§2–4", []ref{{2, 0}, {3, 0}, {4, 0}}, 1},
 		{"[x](docs/protocol.md#9-in-a-fence)", nil, 1},
+		{"// protocol.md §3", []ref{{3, 0}}, 0},
+		// Bare references: to protocol.md itself, unless another document's.
+		{"// as in §2 step 1, say", []ref{{2, 0}, {2, 1}}, 0},
+		{"// (§4)", []ref{{4, 0}}, 1},
+		{"// Specification R2, §5.5.2, via", nil, 0},
+		{"// RFC 5054 §4 and RFC 3526 §9", nil, 0},
 	}
 	for _, tc := range cases {
 		cs, err := citations("f", tc.src)
 		require.NoError(t, err, tc.src)
-		require.Len(t, cs, 1, tc.src)
-		assert.Equal(t, tc.want, cs[0].refs, tc.src)
-		assert.Len(t, unresolved(s, cs[0]), tc.missing, tc.src)
+		var refs []ref
+		missing := 0
+		for _, c := range cs {
+			refs = append(refs, c.refs...)
+			missing += len(unresolved(s, c))
+		}
+		assert.Equal(t, tc.want, refs, tc.src)
+		assert.Equal(t, tc.missing, missing, tc.src)
 	}
 
 	_, err = parseSpec("## 1. A\n## 3. C\n")
