@@ -5,6 +5,8 @@ package docs
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
@@ -404,4 +406,78 @@ func TestSpecFileLine(t *testing.T) {
 	assert.Equal(t, "x.go:3", cs[0].pos)
 	assert.Equal(t, []ref{{2, 0}, {2, 1}}, cs[0].refs)
 	assert.Equal(t, "x.go:5", cs[1].pos)
+}
+
+var (
+	backticked = regexp.MustCompile("`([^`\n]+)`")
+	hexValue   = regexp.MustCompile(`^[0-9a-f]{8,}(?:…[0-9a-f]*)?$`)
+	b64Value   = regexp.MustCompile(`^[A-Za-z0-9+/]{20,}={1,2}$`)
+)
+
+// TestWorkedExamplesExist: every hex value (8 digits or more, possibly cut
+// with "…") and every padded base64 value that protocol.md quotes, in
+// backquotes or in a code block, occurs in the test data it names (the
+// vector files of testvectors, hkdf and srp), so a worked example cannot
+// drift from the vectors the tests run. The two wrong k values the text
+// quotes as mistakes are not test data: they are computed here.
+func TestWorkedExamplesExist(t *testing.T) {
+	b, err := os.ReadFile(specFile)
+	require.NoError(t, err)
+	var values []string
+	fence := false
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "```") {
+			fence = !fence
+			continue
+		}
+		if fence {
+			values = append(values, strings.Fields(line)...)
+			continue
+		}
+		for _, m := range backticked.FindAllStringSubmatch(line, -1) {
+			values = append(values, m[1])
+		}
+	}
+
+	var corpus, raw strings.Builder // lower-cased for hex; as is for base64
+	for _, dir := range []string{"../testvectors/testdata", "../hkdf/testdata", "../srp/testdata"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+		require.NoError(t, err)
+		require.NotEmpty(t, files, dir)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			require.NoError(t, err)
+			corpus.WriteString(strings.ToLower(string(b)))
+			corpus.WriteByte('\n')
+			raw.Write(b)
+		}
+	}
+	// The mistakes of protocol.md §1: k without N's sign byte, and with g
+	// padded to N's width.
+	N := regexp.MustCompile(`"n": "([0-9a-f]{768})"`).FindStringSubmatch(corpus.String())
+	require.NotNil(t, N, "N in cognito-common.json")
+	for _, msg := range []string{N[1] + "02", "00" + N[1] + strings.Repeat("00", 383) + "02"} {
+		bin, err := hex.DecodeString(msg)
+		require.NoError(t, err)
+		sum := sha256.Sum256(bin)
+		corpus.WriteString(hex.EncodeToString(sum[:]) + "\n")
+	}
+	text := corpus.String()
+
+	checked := 0
+	for _, v := range values {
+		switch {
+		case hexValue.MatchString(v):
+			prefix, suffix, _ := strings.Cut(v, "…")
+			re := regexp.MustCompile(regexp.QuoteMeta(prefix) + `[0-9a-f]*` + regexp.QuoteMeta(suffix))
+			assert.True(t, re.MatchString(text), "protocol.md quotes %s, which no vector file holds", v)
+		case b64Value.MatchString(v):
+			assert.Contains(t, raw.String(), v, "protocol.md quotes %s, which no vector file holds", v)
+		default:
+			continue
+		}
+		checked++
+	}
+	assert.Greater(t, checked, 30, "values checked")
+	t.Logf("%d quoted values found in the vector files", checked)
 }
