@@ -22,10 +22,10 @@ const (
 
 var benchSecretBlock = base64.StdEncoding.EncodeToString(make([]byte, 1024))
 
-func randomBytes(b *testing.B, n int) []byte {
+func randomBytes(tb testing.TB, n int) []byte {
 	buf := make([]byte, n)
 	if _, err := rand.Read(buf); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return buf
 }
@@ -110,6 +110,19 @@ func benchFixedBase(b *testing.B, n int) {
 		e := randomBytes(b, n)
 		for b.Loop() {
 			bigmod.NewNat().Exp(gr.g, e, gr.m)
+		}
+	})
+	b.Run("impl=circl-mlsbset", func(b *testing.B) {
+		b.ReportAllocs()
+		gr, err := newCirclGroup(uint(8 * n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		e := randomBytes(b, n)
+		for b.Loop() {
+			if _, err := gr.exp(e); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }

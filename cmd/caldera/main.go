@@ -29,10 +29,11 @@ type command struct {
 // commands is the subcommand table. To add one, write name.go with its run
 // function and add a line here.
 var commands = map[string]command{
-	"demo":   {"sign in to an in-process local server through SRP, a new password, TOTP and a remembered device", demoCommand},
-	"login":  {"sign in to a Cognito user pool (or caldera serve) with SRP and print the tokens", loginCommand},
-	"serve":  {"run a local Cognito-compatible identity provider that verifies SRP", serveCommand},
-	"vector": {"compute Cognito SRP values for JSON lines (test vectors, debugging refused signatures)", vectorCommand},
+	"demo":    {"sign in to an in-process local server through SRP, a new password, TOTP and a remembered device", demoCommand},
+	"login":   {"sign in to a Cognito user pool (or caldera serve) with SRP and print the tokens", loginCommand},
+	"serve":   {"run a local Cognito-compatible identity provider that verifies SRP", serveCommand},
+	"vector":  {"compute Cognito SRP values for JSON lines (test vectors, debugging refused signatures)", vectorCommand},
+	"version": {"print the caldera module version this binary was built from", versionCommand},
 }
 
 func main() {

@@ -1,6 +1,8 @@
-// Package lint holds static checks on the constant-time code: tests that
-// read the source of srp and internal/mont and fail when a rule stops
-// holding. It has no non-test code.
+// Package lint holds static checks: tests that read the module's source and
+// fail when a rule stops holding. lint_test.go keeps the constant-time code
+// (srp, internal/mont) free of math/big and variable-time comparisons;
+// layers_test.go enforces the import layering of docs/architecture.md. It
+// has no non-test code.
 package lint
 
 import (
