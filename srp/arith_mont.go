@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/caldera-srp/caldera/internal/ctgrind"
 	"github.com/caldera-srp/caldera/internal/mont"
 )
 
@@ -67,6 +68,19 @@ func (ar *montArith) secret(z *mont.Elem, b []byte) error {
 func (ar *montArith) checkSecret(b []byte) error {
 	var z mont.Elem
 	return ar.secret(&z, b)
+}
+
+func (ar *montArith) checkVerifier(b []byte) (bool, error) {
+	var v, one, minusOne mont.Elem
+	if err := ar.secret(&v, b); err != nil {
+		return false, err
+	}
+	ar.m.SetOne(&one)
+	ar.m.Sub(&minusOne, &minusOne, &one) // 0 − 1 = N − 1
+	bad := ar.m.IsZero(&v) | ar.m.Equal(&v, &one) | ar.m.Equal(&v, &minusOne)
+	ctgrind.PublicValue(&bad) // the verdict decides whether v is refused
+	v = mont.Elem{}
+	return bad == 1, nil
 }
 
 func (ar *montArith) expG(dst, e []byte) []byte {

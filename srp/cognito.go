@@ -227,8 +227,11 @@ func DeviceVerifierFromSecrets(deviceGroupKey, deviceKey, devicePassword string,
 }
 
 // ParseDeviceSecretVerifierConfig reads an uploaded device verifier as the
-// server stores it. Both fields are base64 of non-negative padHex integers;
-// the verifier must be below N.
+// server stores it (ConfirmDevice, docs/protocol.md §6). Both fields are
+// base64 of non-negative padHex integers (else ErrMalformedBase64). The
+// verifier goes through Group.CheckVerifier: v ≥ N, v ≡ 0, 1 or −1 mod N
+// is ErrDegenerateVerifier (v ≥ N also ErrTooWide), because such a v lets
+// anyone who knows the device key answer DEVICE_PASSWORD_VERIFIER.
 func ParseDeviceSecretVerifierConfig(c DeviceSecretVerifierConfig) (*Verifier, error) {
 	salt, err := base64.StdEncoding.Strict().DecodeString(c.Salt)
 	if err != nil || len(salt) == 0 || len(salt) > 64 || salt[0]&0x80 != 0 {
@@ -239,13 +242,17 @@ func ParseDeviceSecretVerifierConfig(c DeviceSecretVerifierConfig) (*Verifier, e
 		return nil, fmt.Errorf("%w: device PasswordVerifier", ErrMalformedBase64)
 	}
 	g := Cognito()
-	if _, err := g.ar.checkPublic(v); err != nil {
-		return nil, err
+	if err := g.CheckVerifier(v); err != nil {
+		return nil, fmt.Errorf("device PasswordVerifier: %w", err)
 	}
-	if err := g.ar.checkSecret(v); err != nil {
-		return nil, err
+	// Left-pad (or drop the zero bytes CheckVerifier saw) to N's length,
+	// branching on the length only.
+	V := make([]byte, g.size)
+	if len(v) > g.size {
+		v = v[len(v)-g.size:]
 	}
-	return &Verifier{Salt: PadHex(salt), V: leftPad(v, g.size)}, nil
+	copy(V[g.size-len(v):], v)
+	return &Verifier{Salt: PadHex(salt), V: V}, nil
 }
 
 // VerifyClaimParams are what a server needs to check a claim: the public
@@ -314,13 +321,4 @@ func randomBytes(r io.Reader, n int) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %v", ErrRandom, err)
 	}
 	return b, nil
-}
-
-// leftPad returns b left-padded with zeros to n bytes (b is at most n bytes
-// once its leading zeros are dropped).
-func leftPad(b []byte, n int) []byte {
-	b = trimLeadingZeros(b)
-	out := make([]byte, n)
-	copy(out[n-len(b):], b)
-	return out
 }

@@ -14,7 +14,9 @@
 // Client.PasswordClaim and Client.DeviceClaim answer PASSWORD_VERIFIER and
 // DEVICE_PASSWORD_VERIFIER; NewDeviceVerifier makes the ConfirmDevice
 // verifier. For servers, NewPasswordVerifier, ParseDeviceSecretVerifierConfig,
-// NewCognitoServer and Server.VerifyPasswordClaim. Client.Regenerate with
+// NewCognitoServer and Server.VerifyPasswordClaim; Group.CheckVerifier
+// refuses the verifiers that let anyone in (v ≡ 0, ±1 mod N, or v ≥ N) and
+// belongs wherever a server imports one. Client.Regenerate with
 // Client.AppendPasswordClaim signs without allocating, for callers that sign
 // many claims.
 //
@@ -45,6 +47,6 @@
 //
 // Bad input is a typed error matched with errors.Is (ErrBZero, ErrAZero,
 // ErrUZero, ErrMalformedHex, ErrMalformedBase64, ErrTooWide, ErrEmpty,
-// ErrGroup, ErrVerification, ErrRandom), never a panic. Messages name the
+// ErrGroup, ErrVerification, ErrDegenerateVerifier, ErrRandom), never a panic. Messages name the
 // value that is wrong, never a secret.
 package srp

@@ -29,6 +29,11 @@ var (
 	ErrGroup = errors.New("srp: invalid group")
 	// ErrVerification means a claim, M1 or M2 did not verify.
 	ErrVerification = errors.New("srp: verification failed")
+	// ErrDegenerateVerifier means a verifier v was refused because it lets
+	// anyone in: v ≡ 0, 1 or −1 mod N (with such a v the premaster secret
+	// S is computable without the password), or v ≥ N, which no honest
+	// client computes. A v ≥ N also matches ErrTooWide.
+	ErrDegenerateVerifier = errors.New("srp: degenerate verifier")
 	// ErrRandom means the random source failed or kept producing values that
 	// had to be rejected.
 	ErrRandom = errors.New("srp: random source failed")

@@ -22,7 +22,7 @@ import (
 func isTyped(err error) bool {
 	for _, e := range []error{
 		srp.ErrBZero, srp.ErrAZero, srp.ErrUZero, srp.ErrMalformedHex, srp.ErrMalformedBase64,
-		srp.ErrTooWide, srp.ErrEmpty, srp.ErrGroup, srp.ErrVerification, srp.ErrRandom,
+		srp.ErrTooWide, srp.ErrEmpty, srp.ErrGroup, srp.ErrVerification, srp.ErrRandom, srp.ErrDegenerateVerifier,
 	} {
 		if errors.Is(err, e) {
 			return true
