@@ -561,13 +561,12 @@ func (h *harness) recordDerivedSecrets(p *pendingSRP, r map[string]string) {
 			continue
 		}
 		h.secretBytes(c)
-		claim, err := cl.PasswordClaim(srp.PasswordClaimParams{
+		_, tr, err := cl.PasswordClaimTrace(srp.PasswordClaimParams{
 			PoolName: p.poolName, UserIDForSRP: p.userID, Password: p.password,
 			SRPB: p.srv.PublicHex(), Salt: p.saltHex, SecretBlock: r["PASSWORD_CLAIM_SECRET_BLOCK"], Timestamp: r["TIMESTAMP"]})
 		if err != nil {
 			h.t.Fatal(err)
 		}
-		tr := claim.Trace()
 		h.secretBytes(tr.X)
 		h.secretBytes(tr.S)
 		h.secretBytes(tr.Key)

@@ -79,7 +79,7 @@ func (ar *montArith) checkVerifier(b []byte) (bool, error) {
 	ar.m.Sub(&minusOne, &minusOne, &one) // 0 − 1 = N − 1
 	bad := ar.m.IsZero(&v) | ar.m.Equal(&v, &one) | ar.m.Equal(&v, &minusOne)
 	ctgrind.PublicValue(&bad) // the verdict decides whether v is refused
-	v = mont.Elem{}
+	wipeElems(&v)
 	return bad == 1, nil
 }
 
@@ -96,7 +96,19 @@ func (ar *montArith) clientPremaster(dst, B, x, e []byte) []byte {
 	ar.m.Mul(&kgx, &kgx, &ar.k)
 	ar.m.Sub(&base, &base, &kgx)
 	ar.m.Exp(&s, &base, e)
-	return ar.m.AppendBytes(dst, &s)
+	dst = ar.m.AppendBytes(dst, &s)
+	wipeElems(&base, &kgx, &s) // k·g^x, B − k·g^x and S
+	return dst
+}
+
+// wipeElems zeroes temporaries that held secrets. It is not inlined, so the
+// stores cannot be dropped as dead.
+//
+//go:noinline
+func wipeElems(es ...*mont.Elem) {
+	for _, e := range es {
+		*e = mont.Elem{}
+	}
 }
 
 func (ar *montArith) serverPublic(dst, v, b []byte) []byte {

@@ -34,6 +34,10 @@ var (
 	// S is computable without the password), or v ≥ N, which no honest
 	// client computes. A v ≥ N also matches ErrTooWide.
 	ErrDegenerateVerifier = errors.New("srp: degenerate verifier")
+	// ErrEphemeralUsed means a Client was asked for a second Cognito claim
+	// with the same ephemeral a, which the first claim wiped: Regenerate
+	// it, or make a new Client.
+	ErrEphemeralUsed = errors.New("srp: ephemeral a already used by a claim")
 	// ErrRandom means the random source failed or kept producing values that
 	// had to be rejected.
 	ErrRandom = errors.New("srp: random source failed")

@@ -19,10 +19,11 @@ const maxRedraws = 4
 // (Regenerate draws a fresh a to reuse its memory), and is not safe for
 // concurrent use: its claims share scratch buffers.
 type Client struct {
-	g  *Group
-	a  []byte // secret
-	A  []byte // public, big-endian, length of N
-	sc claimScratch
+	g    *Group
+	a    []byte // secret; zeroed by a Cognito claim
+	A    []byte // public, big-endian, length of N
+	used bool   // a claim used a up (see Regenerate)
+	sc   claimScratch
 }
 
 // NewClient draws a fresh secret a of the group's secret size from rand
