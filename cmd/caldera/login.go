@@ -25,8 +25,8 @@ import (
 )
 
 const loginUsage = `Usage: caldera login --pool-id ID --client-id ID [--client-secret S]
-                     [--endpoint URL | --region R] [--username NAME] [-v]
-                     [--format json|export] [--device-file FILE]
+                     [--endpoint URL [--insecure-http] | --region R] [--username NAME]
+                     [-v] [--format json|export] [--device-file FILE]
 
 Signs in to an Amazon Cognito user pool, or to a local server (caldera serve),
 with USER_SRP_AUTH: the password never leaves this machine. Each challenge the
@@ -42,6 +42,8 @@ other users of the machine can see in the process list.
 Tokens go to standard output: JSON (default), or "export" lines for a shell:
   eval "$(caldera login --format export ...)"
 -v logs each request and answer to standard error with secrets redacted.
+An http:// --endpoint must be loopback (127.0.0.0/8, ::1, localhost) unless
+--insecure-http is given.
 
 Flags:
 `
@@ -58,6 +60,7 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	clientID := fs.String("client-id", "", "app client id (required)")
 	clientSecret := fs.String("client-secret", "", "app client secret, if the client has one (or CALDERA_CLIENT_SECRET)")
 	endpoint := fs.String("endpoint", "", "service URL, e.g. http://127.0.0.1:9229 for caldera serve")
+	insecureHTTP := fs.Bool("insecure-http", false, "allow an http:// --endpoint that is not loopback (everything is sent in clear)")
 	region := fs.String("region", "", "AWS region of the pool (default: the pool id's prefix)")
 	username := fs.String("username", "", "user name or alias (asked when empty)")
 	verbose := fs.Bool("v", false, "log the redacted requests and answers to stderr")
@@ -83,7 +86,7 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if *clientSecret == "" {
 		*clientSecret = os.Getenv("CALDERA_CLIENT_SECRET")
 	}
-	topts := awsjson.Options{Endpoint: *endpoint, Region: *region}
+	topts := awsjson.Options{Endpoint: *endpoint, Region: *region, AllowInsecureHTTP: *insecureHTTP}
 	if *endpoint == "" && *region == "" {
 		r, _, ok := strings.Cut(*poolID, "_")
 		if !ok || r == "" {

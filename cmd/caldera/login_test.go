@@ -170,6 +170,10 @@ func TestLoginUsage(t *testing.T) {
 		{[]string{"--pool-id", "a_b", "--client-id", "x", "--format", "yaml"}, 2, "--format"},
 		{[]string{"--pool-id", "a_b", "--client-id", "x", "--region", "us-east-1", "--endpoint", "http://x"}, 2, "not both"},
 		{[]string{"--pool-id", "us-east-1_b", "--client-id", "x", "--username", "u", "--device-file", filepath.Join(t.TempDir(), "d")}, 2, "no password given"},
+		// Plain http only to loopback, unless asked (issue 11 item 12).
+		{[]string{"--pool-id", "us-east-1_b", "--client-id", "x", "--endpoint", "http://192.0.2.7:9229"}, 2, "not loopback"},
+		{[]string{"--pool-id", "us-east-1_b", "--client-id", "x", "--endpoint", "http://192.0.2.7:9229", "--insecure-http",
+			"--username", "u", "--device-file", filepath.Join(t.TempDir(), "d")}, 2, "no password given"},
 	} {
 		code, _, stderr := runLogin(t, "", tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {
