@@ -299,6 +299,7 @@ func (h *harness) newMachine(d *datadriven.TestData) string {
 		PreferredChallenge: arg(d, "preferred", ""),
 		RefreshToken:       arg(d, "refresh", ""),
 		Admin:              arg(d, "admin", "") == "true",
+		AllowPlainPassword: arg(d, "allow-plain-password", "") == "true",
 		Rand:               h.rand,
 		Now:                h.clock,
 	}
@@ -760,7 +761,7 @@ func errorTags(err error) string {
 		{"flow.ErrUnexpectedResponse", ErrUnexpectedResponse}, {"flow.ErrMissingSession", ErrMissingSession},
 		{"flow.ErrNoDevice", ErrNoDevice}, {"flow.ErrInvalidAnswer", ErrInvalidAnswer},
 		{"flow.ErrNotWaiting", ErrNotWaiting}, {"flow.ErrFinished", ErrFinished}, {"flow.ErrExpired", ErrExpired},
-		{"flow.ErrSoftwareTokenNotVerified", ErrSoftwareTokenNotVerified},
+		{"flow.ErrSoftwareTokenNotVerified", ErrSoftwareTokenNotVerified}, {"flow.ErrPlainPassword", ErrPlainPassword},
 		{"challenge.ErrMissingParameter", challenge.ErrMissingParameter},
 		{"challenge.ErrMalformedParameter", challenge.ErrMalformedParameter},
 		{"challenge.ErrUnknownChallenge", challenge.ErrUnknownChallenge},
