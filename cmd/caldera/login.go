@@ -318,7 +318,10 @@ func (lp *loginPrompter) Prompt(ctx context.Context, p *flow.Prompt) (flow.Answe
 		switch {
 		case p.Kind == flow.PromptMFASetup && choice == challenge.EmailOTP:
 			a.Email, err = c.line("E-mail address for codes: ")
-		case choice == "PASSWORD" || choice == "PASSWORD_SRP":
+		case choice == "PASSWORD":
+			// flow refuses it (ErrPlainPassword) and Run asks again.
+			fmt.Fprintln(c.out, "caldera login signs in with SRP and never sends the password itself: choose PASSWORD_SRP.")
+		case choice == "PASSWORD_SRP":
 			a.Password = lp.password
 		}
 		return a, err

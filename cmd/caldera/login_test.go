@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -178,6 +182,43 @@ func TestLoginUsage(t *testing.T) {
 		code, _, stderr := runLogin(t, "", tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q", tc.args, code, stderr)
+		}
+	}
+}
+
+// TestLoginRefusesPasswordDowngrade: a server that answers USER_SRP_AUTH
+// with a SELECT_CHALLENGE offering only PASSWORD (to read the password)
+// never gets it: flow refuses the choice, caldera login says why and asks
+// again, and with no other answer the sign-in ends (issue 11 item 12).
+func TestLoginRefusesPasswordDowngrade(t *testing.T) {
+	const password = "Downgrade-Me-1"
+	var mu sync.Mutex
+	var bodies []string
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		io.WriteString(w, `{"ChallengeName":"SELECT_CHALLENGE","Session":"s1","AvailableChallenges":["PASSWORD"],"ChallengeParameters":{}}`)
+	}))
+	defer ts.Close()
+	code, _, stderr := runLogin(t, password+"\nPASSWORD\n", "--pool-id", "us-east-1_Evil", "--client-id", "c",
+		"--endpoint", ts.URL, "--username", "alice", "--device-file", filepath.Join(t.TempDir(), "d.json"))
+	if code == 0 {
+		t.Fatalf("signed in? stderr %q", stderr)
+	}
+	if !strings.Contains(stderr, "never sends the password itself") {
+		t.Errorf("stderr does not explain the refusal: %q", stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 1 || !strings.Contains(bodies[0], `"USER_SRP_AUTH"`) {
+		t.Errorf("requests: %q", bodies)
+	}
+	for _, b := range bodies {
+		if strings.Contains(b, password) {
+			t.Fatalf("the password reached the server: %s", b)
 		}
 	}
 }
