@@ -91,7 +91,16 @@ func (fx *fixture) params(edit func(*srp.PasswordClaimParams)) srp.PasswordClaim
 
 // claim computes the claim with edited parameters.
 func (fx *fixture) claim(edit func(*srp.PasswordClaimParams)) (*srp.Claim, error) {
+	fx.rearm()
 	return fx.client.PasswordClaim(fx.params(edit))
+}
+
+// rearm gives the client its fixed a again: every claim wipes a
+// (srp.ErrEphemeralUsed otherwise), and each case is a claim of its own.
+func (fx *fixture) rearm() {
+	if err := fx.client.Regenerate(bytes.NewReader(secretA)); err != nil {
+		panic(err)
+	}
 }
 
 func (fx *fixture) hexMul(k int64) string { // k·N as hex
@@ -340,6 +349,7 @@ func srpCases(fx *fixture) []bad {
 			return err
 		}, wantIs: is(srp.ErrMalformedBase64)},
 		{name: "srp/device-claim-B=0", run: func(_ *testing.T, fx *fixture) error {
+			fx.rearm()
 			_, err := fx.client.DeviceClaim("grp", "us-east-1_dev", devicePassword, "0", fx.salt, fx.block, timestamp)
 			return err
 		}, wantIs: is(srp.ErrBZero)},

@@ -114,6 +114,31 @@ type Config struct {
 	// SessionLifetime is how long a Session is valid; default
 	// DefaultSessionLifetime.
 	SessionLifetime time.Duration
+	// AllowPlainPassword lets the machine send the password itself
+	// (SELECT_CHALLENGE answered with PASSWORD) although the configured
+	// flow does not send it: USER_SRP_AUTH, CUSTOM_AUTH (with or without
+	// SRP_A), USER_AUTH preferring PASSWORD_SRP, REFRESH_TOKEN_AUTH, or a
+	// restored machine whose saved flow is one of these. Without it such an
+	// answer is ErrPlainPassword: a server that offers PASSWORD where SRP
+	// was asked for would learn the password (docs/protocol.md §7). The
+	// password flows (USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, USER_AUTH
+	// without a preference or preferring PASSWORD) send it as configured.
+	AllowPlainPassword bool
+}
+
+// plainPasswordAllowed reports whether the password may go on the wire in
+// clear: the configured flow sends it, or AllowPlainPassword says so.
+func (c *Config) plainPasswordAllowed() bool {
+	if c.AllowPlainPassword {
+		return true
+	}
+	switch c.Flow {
+	case UserPasswordAuth, AdminUserPasswordAuth:
+		return true
+	case UserAuth:
+		return c.PreferredChallenge != "PASSWORD_SRP"
+	}
+	return false
 }
 
 func (c *Config) configError(field, why string) error {

@@ -118,15 +118,45 @@ func (s *MemoryDeviceStore) Delete(poolID, name string) error {
 // FileDeviceStore is a DeviceStore in a JSON file, written with mode 0600
 // through a temporary file and a rename. It holds device passwords: keep
 // the file where only its owner can read it.
+//
+// It is safe for several processes at once (two `caldera login` on one
+// file lose nothing): Put and Delete hold an exclusive lock on
+// "<path>.lock" (flock(2) on Unix systems, LockFileEx on Windows; on other
+// systems no lock, and concurrent processes may lose a record) across
+// their read-modify-write. The new file is fsynced before the rename and
+// its directory after it, so a crash leaves the old file or the new one,
+// complete. Get takes no lock: the rename replaces the file atomically.
 type FileDeviceStore struct {
 	path string
 	mu   sync.Mutex
 }
 
-// NewFileDeviceStore returns a store in the file at path (created on the
-// first Put).
+// NewFileDeviceStore returns a store in the file at path (created, with
+// its lock file "<path>.lock", on the first Put).
 func NewFileDeviceStore(path string) *FileDeviceStore {
 	return &FileDeviceStore{path: path}
+}
+
+// update runs a read-modify-write of the table under the in-process mutex
+// and the cross-process file lock.
+func (s *FileDeviceStore) update(change func(*deviceTable)) (err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	unlock, err := lockFile(s.path + ".lock")
+	if err != nil {
+		return fmt.Errorf("flow: device store: lock: %w", err)
+	}
+	defer func() {
+		if uerr := unlock(); err == nil && uerr != nil {
+			err = fmt.Errorf("flow: device store: unlock: %w", uerr)
+		}
+	}()
+	t, err := s.load()
+	if err != nil {
+		return err
+	}
+	change(t)
+	return s.save(t)
 }
 
 func (s *FileDeviceStore) load() (*deviceTable, error) {
@@ -162,10 +192,17 @@ func (s *FileDeviceStore) save(t *deviceTable) error {
 		f.Close()
 		return fmt.Errorf("flow: device store: %w", err)
 	}
+	if err := f.Sync(); err != nil { // the data is on disk before the rename
+		f.Close()
+		return fmt.Errorf("flow: device store: %w", err)
+	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("flow: device store: %w", err)
 	}
 	if err := os.Rename(f.Name(), s.path); err != nil {
+		return fmt.Errorf("flow: device store: %w", err)
+	}
+	if err := syncDir(filepath.Dir(s.path)); err != nil { // and so is the rename
 		return fmt.Errorf("flow: device store: %w", err)
 	}
 	return nil
@@ -184,24 +221,10 @@ func (s *FileDeviceStore) Get(poolID, name string) (*Device, error) {
 
 // Put implements DeviceStore.
 func (s *FileDeviceStore) Put(poolID, userID string, aliases []string, d *Device) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, err := s.load()
-	if err != nil {
-		return err
-	}
-	t.put(poolID, userID, aliases, d)
-	return s.save(t)
+	return s.update(func(t *deviceTable) { t.put(poolID, userID, aliases, d) })
 }
 
 // Delete implements DeviceStore.
 func (s *FileDeviceStore) Delete(poolID, name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, err := s.load()
-	if err != nil {
-		return err
-	}
-	t.delete(poolID, name)
-	return s.save(t)
+	return s.update(func(t *deviceTable) { t.delete(poolID, name) })
 }

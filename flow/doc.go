@@ -39,7 +39,11 @@
 // replaced by [Redacted]; [RedactJSON] does the same for any body.
 //
 // Secrets: the password and device password are used only inside package
-// srp, whose arithmetic on them is constant-time. This package compares no
+// srp, whose arithmetic on them is constant-time. The password itself goes
+// on the wire only in a flow that sends it (USER_PASSWORD_AUTH,
+// ADMIN_USER_PASSWORD_AUTH, USER_AUTH not preferring PASSWORD_SRP): in an
+// SRP sign-in, a SELECT_CHALLENGE answered with PASSWORD is
+// [ErrPlainPassword] unless [Config.AllowPlainPassword] is set. This package compares no
 // secrets and branches only on public protocol data; it zeroes nothing (Go
 // strings cannot be), but drops its references to the password and
 // exponents as soon as it no longer needs them.

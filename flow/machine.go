@@ -525,6 +525,9 @@ func (m *Machine) Answer(a Answer) Step {
 				return m.fail(err)
 			}
 		case challenge.Password:
+			if !m.cfg.plainPasswordAllowed() {
+				return Step{Err: ErrPlainPassword}
+			}
 			if pw == "" {
 				return invalid("PASSWORD needs a password")
 			}

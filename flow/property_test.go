@@ -19,7 +19,7 @@ var errTestTransport = errors.New("test transport failure")
 // typedErrors are the errors a sign-in may end with.
 var typedErrors = []error{
 	ErrInvalidConfig, ErrMalformedResponse, ErrUnexpectedResponse, ErrMissingSession, ErrNoDevice,
-	ErrInvalidAnswer, ErrNotWaiting, ErrFinished, ErrExpired, ErrSoftwareTokenNotVerified,
+	ErrInvalidAnswer, ErrNotWaiting, ErrFinished, ErrExpired, ErrSoftwareTokenNotVerified, ErrPlainPassword,
 	challenge.ErrMissingParameter, challenge.ErrMalformedParameter, challenge.ErrUnknownChallenge,
 	srp.ErrBZero, srp.ErrUZero, srp.ErrMalformedHex, srp.ErrMalformedBase64, srp.ErrTooWide, srp.ErrEmpty,
 	errTestTransport,
@@ -169,6 +169,7 @@ func drawPromptAnswer(t *rapid.T, p *Prompt) Answer {
 		Email:       rapid.SampledFrom([]string{"", "a@b"}).Draw(t, "email"),
 		Text:        rapid.SampledFrom([]string{"", "answer"}).Draw(t, "text"),
 		Credential:  json.RawMessage(rapid.SampledFrom([]string{"", "{}", "{"}).Draw(t, "cred")),
+		Password:    rapid.SampledFrom([]string{"", propPassword}).Draw(t, "password"),
 	}
 	if rapid.Bool().Draw(t, "attrs") {
 		a.Attributes = map[string]string{}
@@ -179,22 +180,30 @@ func drawPromptAnswer(t *rapid.T, p *Prompt) Answer {
 	return a
 }
 
+// propPassword is the password of the property tests' machines, long
+// enough to be found in a request.
+const propPassword = "Pw-never-in-clear-7"
+
 // TestPropertyArbitraryAnswers drives machines of every flow with arbitrary
 // sequences of answers (valid, malformed, out of order, unknown challenge
 // names, missing or ill-typed Sessions, errors) and arbitrary prompt
 // answers, sometimes saving and restoring at a prompt. It checks that
 // nothing panics, that every step is exactly one of request, prompt, result
-// or error, that every ending error is typed, and that every request that
-// continues a Session carries the Session of the last answer.
+// or error, that every ending error is typed, that every request that
+// continues a Session carries the Session of the last answer, and that the
+// password goes on the wire only where the configuration sends it
+// (Config.AllowPlainPassword, the password flows).
 func TestPropertyArbitraryAnswers(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		now := testEpoch
 		cfg := Config{
-			UserPoolID: testPoolID, ClientID: testClientID, Username: "u", Password: "p",
-			Flow:         rapid.SampledFrom(propFlows).Draw(t, "flow"),
-			RefreshToken: "r",
-			Rand:         newTestRand(rapid.Byte().Draw(t, "seed")),
-			Now:          func() time.Time { return now },
+			UserPoolID: testPoolID, ClientID: testClientID, Username: "u", Password: propPassword,
+			Flow:               rapid.SampledFrom(propFlows).Draw(t, "flow"),
+			PreferredChallenge: rapid.SampledFrom([]string{"", "PASSWORD_SRP", "PASSWORD", "EMAIL_OTP"}).Draw(t, "preferred"),
+			AllowPlainPassword: rapid.IntRange(0, 3).Draw(t, "allowPlain") == 0,
+			RefreshToken:       "r",
+			Rand:               newTestRand(rapid.Byte().Draw(t, "seed")),
+			Now:                func() time.Time { return now },
 		}
 		cfg.Admin = cfg.Flow == AdminUserPasswordAuth
 		if rapid.Bool().Draw(t, "secret") {
@@ -222,6 +231,9 @@ func TestPropertyArbitraryAnswers(t *testing.T) {
 			switch step.Kind() {
 			case StepRequest:
 				checkSession(t, step.Request, session)
+				if !cfg.plainPasswordAllowed() && strings.Contains(string(step.Request.Input), propPassword) {
+					t.Fatalf("%s sign-in sent the password in clear: %s", cfg.Flow, step.Request.Input)
+				}
 				a := drawAnswer(t)
 				if a.err == nil && !a.keep {
 					session = a.session

@@ -3,6 +3,7 @@ package flow
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/caldera-srp/caldera/challenge"
@@ -73,7 +74,9 @@ const (
 	PromptSelectMFAType
 	// PromptSelectChallenge asks which of Options to use (USER_AUTH's
 	// SELECT_CHALLENGE). Answer.Choice; PASSWORD and PASSWORD_SRP use
-	// Answer.Password, or Config.Password when that is empty.
+	// Answer.Password, or Config.Password when that is empty. PASSWORD,
+	// which sends the password in clear, is ErrPlainPassword unless the
+	// configured flow sends it anyway (Config.AllowPlainPassword).
 	PromptSelectChallenge
 	// PromptCustomChallenge asks for the answer to a CUSTOM_CHALLENGE whose
 	// Parameters are shown. Answer.Text.
@@ -202,4 +205,10 @@ var (
 	// ErrSoftwareTokenNotVerified means VerifySoftwareToken answered a
 	// Status other than SUCCESS.
 	ErrSoftwareTokenNotVerified = errors.New("flow: software token not verified")
+	// ErrPlainPassword means an Answer would have sent the password in
+	// clear (SELECT_CHALLENGE → PASSWORD) in a sign-in configured not to
+	// (see Config.AllowPlainPassword). It is also an ErrInvalidAnswer: the
+	// machine keeps waiting at the prompt, where PASSWORD_SRP (or another
+	// option) can still be chosen.
+	ErrPlainPassword = fmt.Errorf("%w: the password would be sent in clear (PASSWORD) in a sign-in configured for SRP; choose PASSWORD_SRP or set Config.AllowPlainPassword", ErrInvalidAnswer)
 )

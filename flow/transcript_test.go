@@ -299,6 +299,7 @@ func (h *harness) newMachine(d *datadriven.TestData) string {
 		PreferredChallenge: arg(d, "preferred", ""),
 		RefreshToken:       arg(d, "refresh", ""),
 		Admin:              arg(d, "admin", "") == "true",
+		AllowPlainPassword: arg(d, "allow-plain-password", "") == "true",
 		Rand:               h.rand,
 		Now:                h.clock,
 	}
@@ -561,13 +562,12 @@ func (h *harness) recordDerivedSecrets(p *pendingSRP, r map[string]string) {
 			continue
 		}
 		h.secretBytes(c)
-		claim, err := cl.PasswordClaim(srp.PasswordClaimParams{
+		_, tr, err := cl.PasswordClaimTrace(srp.PasswordClaimParams{
 			PoolName: p.poolName, UserIDForSRP: p.userID, Password: p.password,
 			SRPB: p.srv.PublicHex(), Salt: p.saltHex, SecretBlock: r["PASSWORD_CLAIM_SECRET_BLOCK"], Timestamp: r["TIMESTAMP"]})
 		if err != nil {
 			h.t.Fatal(err)
 		}
-		tr := claim.Trace()
 		h.secretBytes(tr.X)
 		h.secretBytes(tr.S)
 		h.secretBytes(tr.Key)
@@ -761,7 +761,7 @@ func errorTags(err error) string {
 		{"flow.ErrUnexpectedResponse", ErrUnexpectedResponse}, {"flow.ErrMissingSession", ErrMissingSession},
 		{"flow.ErrNoDevice", ErrNoDevice}, {"flow.ErrInvalidAnswer", ErrInvalidAnswer},
 		{"flow.ErrNotWaiting", ErrNotWaiting}, {"flow.ErrFinished", ErrFinished}, {"flow.ErrExpired", ErrExpired},
-		{"flow.ErrSoftwareTokenNotVerified", ErrSoftwareTokenNotVerified},
+		{"flow.ErrSoftwareTokenNotVerified", ErrSoftwareTokenNotVerified}, {"flow.ErrPlainPassword", ErrPlainPassword},
 		{"challenge.ErrMissingParameter", challenge.ErrMissingParameter},
 		{"challenge.ErrMalformedParameter", challenge.ErrMalformedParameter},
 		{"challenge.ErrUnknownChallenge", challenge.ErrUnknownChallenge},

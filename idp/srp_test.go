@@ -150,10 +150,15 @@ func TestReplayAndExpiry(t *testing.T) {
 
 	// A wrong claim consumes the session too.
 	cl, ch, _ = h.srpStart(f, f.user, nil)
-	bad := h.claim(f, cl, ch, "Wrong-Horse-1", h.clock.Now())
+	good := h.claim(f, cl, ch, f.password, h.clock.Now()) // a claim uses a up: compute the right one first
+	other, err := srp.Cognito().NewClient(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := h.claim(f, other, ch, "Wrong-Horse-1", h.clock.Now())
 	_, e = h.respond(f, "PASSWORD_VERIFIER", ch["Session"], bad)
 	wantErr(t, e, "NotAuthorizedException", msgIncorrect)
-	_, e = h.respond(f, "PASSWORD_VERIFIER", ch["Session"], h.claim(f, cl, ch, f.password, h.clock.Now()))
+	_, e = h.respond(f, "PASSWORD_VERIFIER", ch["Session"], good)
 	wantErr(t, e, "NotAuthorizedException", msgInvalidSession)
 
 	// Sessions expire after three minutes.

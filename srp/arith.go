@@ -20,6 +20,10 @@ type arith interface {
 	// checkSecret reports ErrTooWide unless the secret value b is below N,
 	// in constant time for a fixed len(b).
 	checkSecret(b []byte) error
+	// checkVerifier reports ErrTooWide unless the secret b is below N, and
+	// whether b is 0, 1 or N − 1, in constant time for a fixed len(b):
+	// only the two outcomes are revealed.
+	checkVerifier(b []byte) (degenerate bool, err error)
 	// expG appends g^e mod N to dst.
 	expG(dst, e []byte) []byte
 	// clientPremaster appends (B − k·g^x)^e mod N (RFC 5054, Section 2.6)

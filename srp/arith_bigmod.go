@@ -1,9 +1,12 @@
 package srp
 
 import (
+	"crypto/subtle"
 	"fmt"
 
 	"filippo.io/bigmod"
+
+	"github.com/caldera-srp/caldera/internal/ctgrind"
 )
 
 // bigmodArith is the arithmetic for groups of any size, on filippo.io/bigmod,
@@ -47,7 +50,18 @@ func (ar *bigmodArith) public(b []byte) (*bigmod.Nat, error) {
 
 func (ar *bigmodArith) secret(b []byte) (*bigmod.Nat, error) {
 	if len(b) > ar.m.Size() {
-		return nil, fmt.Errorf("%w: secret value longer than N", ErrTooWide)
+		// Leading zero bytes are allowed, as internal/mont allows them: OR
+		// the extra bytes together without branching on them.
+		var extra byte
+		for _, x := range b[:len(b)-ar.m.Size()] {
+			extra |= x
+		}
+		nonzero := 1 ^ subtle.ConstantTimeByteEq(extra, 0)
+		ctgrind.PublicValue(&nonzero) // the range check's outcome is public
+		if nonzero == 1 {
+			return nil, fmt.Errorf("%w: secret value longer than N", ErrTooWide)
+		}
+		b = b[len(b)-ar.m.Size():]
 	}
 	n, err := bigmod.NewNat().SetBytes(b, ar.m)
 	if err != nil {
@@ -67,6 +81,16 @@ func (ar *bigmodArith) checkPublic(b []byte) (bool, error) {
 func (ar *bigmodArith) checkSecret(b []byte) error {
 	_, err := ar.secret(b)
 	return err
+}
+
+func (ar *bigmodArith) checkVerifier(b []byte) (bool, error) {
+	v, err := ar.secret(b)
+	if err != nil {
+		return false, err
+	}
+	bad := v.IsZero() | v.IsOne() | v.IsMinusOne(ar.m)
+	ctgrind.PublicValue(&bad) // the verdict decides whether v is refused
+	return bad == 1, nil
 }
 
 func (ar *bigmodArith) expG(dst, e []byte) []byte {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/caldera-srp/caldera/internal/ctgrind"
 	"github.com/caldera-srp/caldera/internal/mont"
 )
 
@@ -69,6 +70,19 @@ func (ar *montArith) checkSecret(b []byte) error {
 	return ar.secret(&z, b)
 }
 
+func (ar *montArith) checkVerifier(b []byte) (bool, error) {
+	var v, one, minusOne mont.Elem
+	if err := ar.secret(&v, b); err != nil {
+		return false, err
+	}
+	ar.m.SetOne(&one)
+	ar.m.Sub(&minusOne, &minusOne, &one) // 0 − 1 = N − 1
+	bad := ar.m.IsZero(&v) | ar.m.Equal(&v, &one) | ar.m.Equal(&v, &minusOne)
+	ctgrind.PublicValue(&bad) // the verdict decides whether v is refused
+	wipeElems(&v)
+	return bad == 1, nil
+}
+
 func (ar *montArith) expG(dst, e []byte) []byte {
 	var z mont.Elem
 	ar.comb().Exp(&z, e)
@@ -82,7 +96,19 @@ func (ar *montArith) clientPremaster(dst, B, x, e []byte) []byte {
 	ar.m.Mul(&kgx, &kgx, &ar.k)
 	ar.m.Sub(&base, &base, &kgx)
 	ar.m.Exp(&s, &base, e)
-	return ar.m.AppendBytes(dst, &s)
+	dst = ar.m.AppendBytes(dst, &s)
+	wipeElems(&base, &kgx, &s) // k·g^x, B − k·g^x and S
+	return dst
+}
+
+// wipeElems zeroes temporaries that held secrets. It is not inlined, so the
+// stores cannot be dropped as dead.
+//
+//go:noinline
+func wipeElems(es ...*mont.Elem) {
+	for _, e := range es {
+		*e = mont.Elem{}
+	}
 }
 
 func (ar *montArith) serverPublic(dst, v, b []byte) []byte {

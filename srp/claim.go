@@ -13,7 +13,7 @@ import (
 
 // claimScratch holds the buffers of one client's claims, so that a client
 // that is regenerated and reused signs without allocating. The secret parts
-// are wiped after every claim.
+// are wiped after every claim (see wipe).
 type claimScratch struct {
 	B, salt, block, e, s, ikm, hsalt, msg []byte
 	acc                                   []uint64
@@ -21,14 +21,27 @@ type claimScratch struct {
 	key                                   [hkdf.KeySize]byte
 }
 
+// wipe zeroes every buffer that held a secret, to its capacity (an earlier,
+// longer value may lie beyond the current length): x, a + u·x and its
+// accumulator, S, padHex(S), the derived key, and msg, which held
+// poolName ‖ userID ‖ ":" ‖ password. B, the salt, SECRET_BLOCK, u and the
+// signature are public and kept.
 func (sc *claimScratch) wipe() {
 	clear(sc.x[:])
-	clear(sc.e)
-	clear(sc.s)
-	clear(sc.ikm)
+	clear(sc.e[:cap(sc.e)])
+	clear(sc.s[:cap(sc.s)])
+	clear(sc.ikm[:cap(sc.ikm)])
 	clear(sc.key[:])
-	clear(sc.msg)
-	clear(sc.acc)
+	clear(sc.msg[:cap(sc.msg)])
+	clear(sc.acc[:cap(sc.acc)])
+}
+
+// wipe ends the client's exchange: a and the claim scratch are zeroed and
+// the client refuses further claims (ErrEphemeralUsed) until Regenerate.
+func (c *Client) wipe() {
+	clear(c.a)
+	c.used = true
+	c.sc.wipe()
 }
 
 // Strict decoders for SECRET_BLOCK, built once (read-only).
@@ -42,7 +55,8 @@ var (
 // Regenerate draws a fresh secret a for this client from rand
 // (crypto/rand.Reader when nil) and recomputes A, reusing the client's
 // memory: a client that signs many claims (a load tester, a benchmark) does
-// not allocate once warmed up. Every claim must use a fresh a.
+// not allocate once warmed up. Every claim must use a fresh a: a claim wipes
+// a, and the client signs again only after Regenerate.
 func (c *Client) Regenerate(rand io.Reader) error {
 	if rand == nil {
 		rand = cryptoRandReader()
@@ -57,6 +71,7 @@ func (c *Client) Regenerate(rand io.Reader) error {
 		c.A = c.g.ar.expG(c.A[:0], c.a)
 		ctgrind.Public(c.A) // A is sent as SRP_A
 		if zero, _ := c.g.ar.checkPublic(c.A); !zero {
+			c.used = false
 			return nil
 		}
 	}
@@ -66,9 +81,10 @@ func (c *Client) Regenerate(rand io.Reader) error {
 // AppendPasswordClaim is PasswordClaim that appends the base64
 // PASSWORD_CLAIM_SIGNATURE to dst instead of returning a Claim. Once the
 // client's buffers have grown (first call), it does not allocate for
-// non-negative SALT values.
+// non-negative SALT values. It wipes a and the scratch as PasswordClaim
+// does, in place: Regenerate then reuses the same memory.
 func (c *Client) AppendPasswordClaim(dst []byte, p *PasswordClaimParams) ([]byte, error) {
-	defer c.sc.wipe()
+	defer c.wipe()
 	if err := c.sign(p); err != nil {
 		return dst, err
 	}
@@ -78,6 +94,9 @@ func (c *Client) AppendPasswordClaim(dst []byte, p *PasswordClaimParams) ([]byte
 // sign computes the claim into c.sc (docs/protocol.md §3 steps 2–7).
 func (c *Client) sign(p *PasswordClaimParams) error {
 	g, sc := c.g, &c.sc
+	if c.used {
+		return ErrEphemeralUsed
+	}
 	if g.enc != EncodePadHex {
 		return fmt.Errorf("%w: Cognito claims need the padHex encoding", ErrGroup)
 	}

@@ -43,7 +43,7 @@ type PasswordClaimParams struct {
 }
 
 // Claim is a computed PASSWORD_CLAIM_SIGNATURE with the values the
-// challenge response echoes.
+// challenge response echoes: what goes on the wire, nothing secret.
 type Claim struct {
 	// Signature is PASSWORD_CLAIM_SIGNATURE, standard base64.
 	Signature string
@@ -52,13 +52,13 @@ type Claim struct {
 	SecretBlock string
 	// Timestamp is the TIMESTAMP that was signed.
 	Timestamp string
-
-	trace ClaimTrace
 }
 
-// ClaimTrace holds the intermediate values of a claim. It contains secrets
-// (x, S and the derived key): it exists for test vectors and for
-// `caldera vector`, the debugging tool for refused signatures. Never log it.
+// ClaimTrace holds the intermediate values of a claim (docs/protocol.md §3
+// steps 3–6), as PasswordClaimTrace returns them. It contains secrets: x, S
+// and the derived key let anyone who holds them sign this exchange's claim,
+// and x is a password-equivalent for this salt (v = g^x). It exists for
+// test vectors and `caldera vector`; never log it or keep it.
 type ClaimTrace struct {
 	A        []byte // public A, minimal big-endian
 	U        []byte // u = H(padHex(A) ‖ padHex(B))
@@ -69,41 +69,63 @@ type ClaimTrace struct {
 	Key      []byte // secret: the 16-byte derived key
 }
 
-// Trace returns the claim's intermediate values, secrets included. See
-// ClaimTrace.
-func (c *Claim) Trace() ClaimTrace { return c.trace }
-
 // PasswordClaim computes the PASSWORD_VERIFIER claim of docs/protocol.md §3
 // steps 2–7 with this client's ephemeral a. It checks the public inputs
 // (typed errors: ErrEmpty, ErrMalformedHex, ErrTooWide, ErrBZero, ErrUZero,
 // ErrMalformedBase64) before doing any secret-dependent work. Everything
 // computed from the password or a is constant-time for fixed input lengths.
 //
+// A claim uses up the client's a: when PasswordClaim returns, with a claim
+// or an error, a and the scratch that held x, a + u·x, S, padHex(S), the
+// derived key and the hashed messages (password included) are zeroed, and
+// another claim is ErrEphemeralUsed until Regenerate draws a fresh a. The
+// returned Claim holds only the three values sent on the wire.
+//
 // The group must use the padHex encoding (Cognito()). See
 // AppendPasswordClaim for a variant that does not allocate.
 func (c *Client) PasswordClaim(p PasswordClaimParams) (*Claim, error) {
-	sc := &c.sc
-	defer sc.wipe()
+	defer c.wipe()
 	if err := c.sign(&p); err != nil {
 		return nil, err
 	}
-	clone := func(b []byte) []byte { return append([]byte(nil), b...) }
 	return &Claim{
-		Signature:   base64.StdEncoding.EncodeToString(sc.sig[:]),
+		Signature:   base64.StdEncoding.EncodeToString(c.sc.sig[:]),
 		SecretBlock: p.SecretBlock,
 		Timestamp:   p.Timestamp,
-		trace: ClaimTrace{
+	}, nil
+}
+
+// PasswordClaimTrace is PasswordClaim that also returns the claim's
+// intermediate values. It exposes secrets (x, S, the derived key: see
+// ClaimTrace): it is for test vectors and for debugging a refused
+// signature (`caldera vector`), never for a sign-in. The trace is a copy;
+// the client's own buffers are wiped as after PasswordClaim. For a device
+// claim, pass DeviceClaim's values as the parameters: PoolName :=
+// DeviceGroupKey, UserIDForSRP := DeviceKey, Password := the device
+// password (docs/protocol.md §6).
+func (c *Client) PasswordClaimTrace(p PasswordClaimParams) (*Claim, ClaimTrace, error) {
+	defer c.wipe()
+	if err := c.sign(&p); err != nil {
+		return nil, ClaimTrace{}, err
+	}
+	sc := &c.sc
+	clone := func(b []byte) []byte { return append([]byte(nil), b...) }
+	return &Claim{
+			Signature:   base64.StdEncoding.EncodeToString(sc.sig[:]),
+			SecretBlock: p.SecretBlock,
+			Timestamp:   p.Timestamp,
+		}, ClaimTrace{
 			A: c.Public(), U: clone(trimLeadingZeros(sc.u[:])), X: clone(sc.x[:]),
 			S: clone(sc.s[leadingZeros(sc.s):]), HKDFIkm: clone(sc.ikm), HKDFSalt: clone(sc.hsalt),
 			Key: clone(sc.key[:]),
-		},
-	}, nil
+		}, nil
 }
 
 // DeviceClaim computes the DEVICE_PASSWORD_VERIFIER claim (docs/protocol.md §6):
 // the PASSWORD_VERIFIER math with poolName := DeviceGroupKey,
 // USER_ID_FOR_SRP := DeviceKey and password := the device password. The
-// client must be a fresh one, not the one used for the password claim.
+// client must be a fresh one, not the one used for the password claim; the
+// claim uses up and wipes its a as PasswordClaim does.
 func (c *Client) DeviceClaim(deviceGroupKey, deviceKey, devicePassword, srpB, salt, secretBlock, timestamp string) (*Claim, error) {
 	return c.PasswordClaim(PasswordClaimParams{
 		PoolName: deviceGroupKey, UserIDForSRP: deviceKey, Password: devicePassword,
@@ -227,8 +249,11 @@ func DeviceVerifierFromSecrets(deviceGroupKey, deviceKey, devicePassword string,
 }
 
 // ParseDeviceSecretVerifierConfig reads an uploaded device verifier as the
-// server stores it. Both fields are base64 of non-negative padHex integers;
-// the verifier must be below N.
+// server stores it (ConfirmDevice, docs/protocol.md §6). Both fields are
+// base64 of non-negative padHex integers (else ErrMalformedBase64). The
+// verifier goes through Group.CheckVerifier: v ≥ N, v ≡ 0, 1 or −1 mod N
+// is ErrDegenerateVerifier (v ≥ N also ErrTooWide), because such a v lets
+// anyone who knows the device key answer DEVICE_PASSWORD_VERIFIER.
 func ParseDeviceSecretVerifierConfig(c DeviceSecretVerifierConfig) (*Verifier, error) {
 	salt, err := base64.StdEncoding.Strict().DecodeString(c.Salt)
 	if err != nil || len(salt) == 0 || len(salt) > 64 || salt[0]&0x80 != 0 {
@@ -239,13 +264,17 @@ func ParseDeviceSecretVerifierConfig(c DeviceSecretVerifierConfig) (*Verifier, e
 		return nil, fmt.Errorf("%w: device PasswordVerifier", ErrMalformedBase64)
 	}
 	g := Cognito()
-	if _, err := g.ar.checkPublic(v); err != nil {
-		return nil, err
+	if err := g.CheckVerifier(v); err != nil {
+		return nil, fmt.Errorf("device PasswordVerifier: %w", err)
 	}
-	if err := g.ar.checkSecret(v); err != nil {
-		return nil, err
+	// Left-pad (or drop the zero bytes CheckVerifier saw) to N's length,
+	// branching on the length only.
+	V := make([]byte, g.size)
+	if len(v) > g.size {
+		v = v[len(v)-g.size:]
 	}
-	return &Verifier{Salt: PadHex(salt), V: leftPad(v, g.size)}, nil
+	copy(V[g.size-len(v):], v)
+	return &Verifier{Salt: PadHex(salt), V: V}, nil
 }
 
 // VerifyClaimParams are what a server needs to check a claim: the public
@@ -314,13 +343,4 @@ func randomBytes(r io.Reader, n int) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %v", ErrRandom, err)
 	}
 	return b, nil
-}
-
-// leftPad returns b left-padded with zeros to n bytes (b is at most n bytes
-// once its leading zeros are dropped).
-func leftPad(b []byte, n int) []byte {
-	b = trimLeadingZeros(b)
-	out := make([]byte, n)
-	copy(out[n-len(b):], b)
-	return out
 }

@@ -58,7 +58,7 @@ func TestPasswordClaimJSReferenceSample(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			claim, err := cl.PasswordClaim(PasswordClaimParams{
+			claim, tr, err := cl.PasswordClaimTrace(PasswordClaimParams{
 				PoolName: in.PoolName, UserIDForSRP: in.Username, Password: in.Password,
 				SRPB: in.SrpB, Salt: in.Salt, SecretBlock: in.SecretBlock, Timestamp: in.Timestamp,
 			})
@@ -66,7 +66,6 @@ func TestPasswordClaimJSReferenceSample(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := c.Expected.PasswordClaim
-			tr := claim.Trace()
 			check := func(name string, got string) {
 				if w, _ := want[name].(string); w != got {
 					t.Errorf("%s = %s, want %s", name, got, w)

@@ -8,6 +8,7 @@ import (
 	_ "crypto/sha1" // the RFC 5054 groups below hash with SHA-1 and SHA-512
 	_ "crypto/sha512"
 	"encoding/base64"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"testing"
@@ -137,6 +138,28 @@ func TestCTGrind(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatalf("device claim refused: %v", err)
+		}
+	}
+
+	// A degenerate verifier (1, N − 1) is refused, on both arithmetics,
+	// without a branch on its value: only the verdict is declassified.
+	for _, bits := range []int{3072, 2048} {
+		g := Cognito()
+		if bits != 3072 {
+			var err error
+			if g, err = RFC5054(bits, crypto.SHA256); err != nil {
+				t.Fatal(err)
+			}
+		}
+		one := make([]byte, g.Size())
+		one[len(one)-1] = 1
+		minusOne := g.N()
+		minusOne[len(minusOne)-1]-- // N is odd
+		for _, v := range [][]byte{one, minusOne} {
+			ctgrind.Secret(v)
+			if err := g.CheckVerifier(v); !errors.Is(err, ErrDegenerateVerifier) {
+				t.Fatalf("%d bits: degenerate verifier: %v", bits, err)
+			}
 		}
 	}
 

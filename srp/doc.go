@@ -14,7 +14,9 @@
 // Client.PasswordClaim and Client.DeviceClaim answer PASSWORD_VERIFIER and
 // DEVICE_PASSWORD_VERIFIER; NewDeviceVerifier makes the ConfirmDevice
 // verifier. For servers, NewPasswordVerifier, ParseDeviceSecretVerifierConfig,
-// NewCognitoServer and Server.VerifyPasswordClaim. Client.Regenerate with
+// NewCognitoServer and Server.VerifyPasswordClaim; Group.CheckVerifier
+// refuses the verifiers that let anyone in (v ≡ 0, ±1 mod N, or v ≥ N) and
+// belongs wherever a server imports one. Client.Regenerate with
 // Client.AppendPasswordClaim signs without allocating, for callers that sign
 // many claims.
 //
@@ -41,10 +43,25 @@
 // package declassifies, through internal/ctgrind, exactly the public values
 // listed above); and dudect timing runs compare fixed against random secrets.
 //
+// # Wiping
+//
+// A Claim holds only the values sent on the wire. A claim (PasswordClaim,
+// DeviceClaim, AppendPasswordClaim, PasswordClaimTrace) uses up the
+// client's a: when it returns, with a claim or an error, a and the scratch
+// that held x, a + u·x, S, padHex(S), the derived key and the hashed
+// password are zeroed in place, as are the 3072-bit arithmetic's temporaries
+// of S, and another claim is ErrEphemeralUsed until Regenerate. Only
+// PasswordClaimTrace returns x, S and the key, for test vectors and
+// debugging. Not wiped: hash states inside crypto/sha256, and
+// filippo.io/bigmod's numbers (groups other than 3072 bits), which this
+// package cannot reach; the generic Client.Session, whose ClientSession
+// hands S and K to the caller by design.
+//
 // # Errors
 //
 // Bad input is a typed error matched with errors.Is (ErrBZero, ErrAZero,
 // ErrUZero, ErrMalformedHex, ErrMalformedBase64, ErrTooWide, ErrEmpty,
-// ErrGroup, ErrVerification, ErrRandom), never a panic. Messages name the
-// value that is wrong, never a secret.
+// ErrGroup, ErrVerification, ErrDegenerateVerifier, ErrEphemeralUsed,
+// ErrRandom), never a panic. Messages name the value that is wrong, never a
+// secret.
 package srp

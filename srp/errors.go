@@ -29,6 +29,15 @@ var (
 	ErrGroup = errors.New("srp: invalid group")
 	// ErrVerification means a claim, M1 or M2 did not verify.
 	ErrVerification = errors.New("srp: verification failed")
+	// ErrDegenerateVerifier means a verifier v was refused because it lets
+	// anyone in: v ≡ 0, 1 or −1 mod N (with such a v the premaster secret
+	// S is computable without the password), or v ≥ N, which no honest
+	// client computes. A v ≥ N also matches ErrTooWide.
+	ErrDegenerateVerifier = errors.New("srp: degenerate verifier")
+	// ErrEphemeralUsed means a Client was asked for a second Cognito claim
+	// with the same ephemeral a, which the first claim wiped: Regenerate
+	// it, or make a new Client.
+	ErrEphemeralUsed = errors.New("srp: ephemeral a already used by a claim")
 	// ErrRandom means the random source failed or kept producing values that
 	// had to be rejected.
 	ErrRandom = errors.New("srp: random source failed")

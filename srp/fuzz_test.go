@@ -22,7 +22,7 @@ import (
 func isTyped(err error) bool {
 	for _, e := range []error{
 		srp.ErrBZero, srp.ErrAZero, srp.ErrUZero, srp.ErrMalformedHex, srp.ErrMalformedBase64,
-		srp.ErrTooWide, srp.ErrEmpty, srp.ErrGroup, srp.ErrVerification, srp.ErrRandom,
+		srp.ErrTooWide, srp.ErrEmpty, srp.ErrGroup, srp.ErrVerification, srp.ErrRandom, srp.ErrDegenerateVerifier, srp.ErrEphemeralUsed,
 	} {
 		if errors.Is(err, e) {
 			return true
@@ -147,13 +147,22 @@ func FuzzDecodeSecretBlock(f *testing.F) {
 }
 
 // claimFuzzClient is a deterministic client: fuzzing needs reproducible runs.
+// fuzzA is the fixed a of the fuzzed claims.
+var fuzzA = bytes.Repeat([]byte{0x5a}, 128)
+
 func claimFuzzClient(t testing.TB) *srp.Client {
-	a := bytes.Repeat([]byte{0x5a}, 128)
-	c, err := srp.Cognito().NewClientFromSecret(a)
+	c, err := srp.Cognito().NewClientFromSecret(fuzzA)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// rearm gives c the fixed a again: a claim wipes it.
+func rearm(t testing.TB, c *srp.Client) {
+	if err := c.Regenerate(bytes.NewReader(fuzzA)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func FuzzPasswordClaim(f *testing.F) {
@@ -183,6 +192,7 @@ func FuzzPasswordClaim(f *testing.F) {
 	}
 	c := claimFuzzClient(f)
 	f.Fuzz(func(t *testing.T, srpB, salt, secretBlock string) {
+		rearm(t, c)
 		claim, err := c.PasswordClaim(srp.PasswordClaimParams{
 			PoolName: "pool", UserIDForSRP: "user", Password: "pw",
 			SRPB: srpB, Salt: salt, SecretBlock: secretBlock, Timestamp: "Tue Jan 1 06:06:09 UTC 2019",

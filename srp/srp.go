@@ -19,10 +19,11 @@ const maxRedraws = 4
 // (Regenerate draws a fresh a to reuse its memory), and is not safe for
 // concurrent use: its claims share scratch buffers.
 type Client struct {
-	g  *Group
-	a  []byte // secret
-	A  []byte // public, big-endian, length of N
-	sc claimScratch
+	g    *Group
+	a    []byte // secret; zeroed by a Cognito claim
+	A    []byte // public, big-endian, length of N
+	used bool   // a claim used a up (see Regenerate)
+	sc   claimScratch
 }
 
 // NewClient draws a fresh secret a of the group's secret size from rand
@@ -220,7 +221,8 @@ type Server struct {
 
 // NewServer draws a fresh secret b from rand (crypto/rand.Reader when nil)
 // for the verifier v (big-endian, < N) and computes B (RFC 5054, Section
-// 2.5.3). B ≡ 0 is rejected and b redrawn.
+// 2.5.3). B ≡ 0 is rejected and b redrawn. A degenerate v (CheckVerifier)
+// is ErrDegenerateVerifier.
 func (g *Group) NewServer(v []byte, rand io.Reader) (*Server, error) {
 	return newEphemeral(g, rand, func(b []byte) (*Server, error) { return g.NewServerFromSecret(v, b) })
 }
@@ -228,7 +230,48 @@ func (g *Group) NewServer(v []byte, rand io.Reader) (*Server, error) {
 // NewServerFromSecret returns the Server with the given verifier and secret
 // exponent b. For test vectors and reproducible runs only: b must be
 // uniformly random in real use. Constant-time in v and b for fixed lengths.
+// A verifier that lets anyone in (see CheckVerifier) is refused with
+// ErrDegenerateVerifier.
 func (g *Group) NewServerFromSecret(v, b []byte) (*Server, error) {
+	if err := g.CheckVerifier(v); err != nil {
+		return nil, err
+	}
+	return g.newServerUnchecked(v, b)
+}
+
+// CheckVerifier validates a verifier v (big-endian, leading zeros allowed)
+// before a server stores or uses it: a v ≥ N, or v ≡ 0, 1 or −1 mod N, is
+// ErrDegenerateVerifier (a v ≥ N matches ErrTooWide as well), an empty v is
+// ErrEmpty. With v ≡ 0 the premaster secret is 0, with v ≡ ±1 it is
+// (g^b)^(±a) (RFC 5054, Section 2.6: S = (A·v^u)^b): a client that knows
+// no password computes it from B alone. A server must check every verifier
+// it receives or imports — ParseDeviceSecretVerifierConfig does for device
+// verifiers, NewServer and NewServerFromSecret do before each exchange.
+//
+// The check is constant-time in the value of v for a fixed len(v): v is
+// loaded and compared with 0, 1 and N − 1 by the constant-time arithmetic
+// (internal/mont or filippo.io/bigmod), and only the outcome is revealed.
+// The length is public; more than twice N's length is refused outright.
+func (g *Group) CheckVerifier(v []byte) error {
+	if len(v) == 0 {
+		return fmt.Errorf("%w: verifier", ErrEmpty)
+	}
+	if len(v) > 2*g.size {
+		return fmt.Errorf("%w: %w: verifier of %d bytes", ErrDegenerateVerifier, ErrTooWide, len(v))
+	}
+	degenerate, err := g.ar.checkVerifier(v)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrDegenerateVerifier, err)
+	}
+	if degenerate {
+		return fmt.Errorf("%w: v is 0, 1 or -1 mod N", ErrDegenerateVerifier)
+	}
+	return nil
+}
+
+// newServerUnchecked is NewServerFromSecret without the verifier check
+// (tests reproduce the attack it prevents).
+func (g *Group) newServerUnchecked(v, b []byte) (*Server, error) {
 	if len(b) == 0 {
 		return nil, fmt.Errorf("%w: secret exponent", ErrEmpty)
 	}

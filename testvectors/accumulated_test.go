@@ -113,7 +113,7 @@ func srpRecord(t *testing.T, c claimInput) []byte {
 		t.Errorf("NewClientFromSecret: %v", err)
 		return nil
 	}
-	claim, err := cl.PasswordClaim(srp.PasswordClaimParams{
+	claim, tr, err := cl.PasswordClaimTrace(srp.PasswordClaimParams{
 		PoolName: c.pool, UserIDForSRP: c.user, Password: c.pw,
 		SRPB: hex.EncodeToString(c.b), Salt: c.salt,
 		SecretBlock: base64.StdEncoding.EncodeToString(c.secretBlock), Timestamp: c.timestamp,
@@ -122,7 +122,6 @@ func srpRecord(t *testing.T, c claimInput) []byte {
 		t.Errorf("PasswordClaim(salt %q): %v", c.salt, err)
 		return nil
 	}
-	tr := claim.Trace()
 	return claimRecord(cl.A, tr.U, tr.X, tr.S, tr.HKDFIkm, tr.HKDFSalt, tr.Key, claim.Signature)
 }
 

@@ -62,7 +62,7 @@ type claimIn struct {
 // cognitoClaim computes a claim with srp. Exponents wider than srp accepts
 // (the .NET vector's 8184-bit a) are reduced mod N−1 first: g and every base
 // have an order dividing N−1, so A and S are unchanged.
-func cognitoClaim(t *testing.T, in claimIn) (*srp.Client, *srp.Claim) {
+func cognitoClaim(t *testing.T, in claimIn) (*srp.Client, *tracedClaim) {
 	t.Helper()
 	g := srp.Cognito()
 	a := unhex(t, in.a)
@@ -78,14 +78,35 @@ func cognitoClaim(t *testing.T, in claimIn) (*srp.Client, *srp.Claim) {
 	if in.sb == "" {
 		in.sb = "AAAA"
 	}
-	cl, err := c.PasswordClaim(srp.PasswordClaimParams{
+	cl, tr, err := c.PasswordClaimTrace(srp.PasswordClaimParams{
 		PoolName: in.pool, UserIDForSRP: in.user, Password: in.password,
 		SRPB: in.srpB, Salt: in.salt, SecretBlock: in.sb, Timestamp: in.timestamp,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, cl
+	return c, &tracedClaim{Claim: cl, trace: tr}
+}
+
+// tracedClaim is a claim with its intermediate values, from
+// srp.Client.PasswordClaimTrace (a Claim itself holds no secrets).
+type tracedClaim struct {
+	*srp.Claim
+	trace srp.ClaimTrace
+}
+
+// Trace returns the claim's intermediate values.
+func (c *tracedClaim) Trace() srp.ClaimTrace { return c.trace }
+
+// freshClient returns a client with the exponent a (hex): a claim uses a
+// client's a up, so each claim of a vector gets its own client.
+func freshClient(t *testing.T, aHex string) *srp.Client {
+	t.Helper()
+	c, err := srp.Cognito().NewClientFromSecret(unhex(t, aHex))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // usernamePasswordHash is H(UTF-8(poolName ‖ userID ‖ ":" ‖ password)), the
@@ -113,7 +134,7 @@ func checkX(t *testing.T, tr srp.ClaimTrace, salt string, inner []byte) {
 // (debugging checkpoints recomputed by the vector set's Python
 // implementation). Every key is checked (an unknown key fails the test); the
 // number of checkpoints is returned.
-func checkDerived(t *testing.T, d obj, c *srp.Client, cl *srp.Claim, salt string) int {
+func checkDerived(t *testing.T, d obj, c *srp.Client, cl *tracedClaim, salt string) int {
 	t.Helper()
 	tr := cl.Trace()
 	n := 0

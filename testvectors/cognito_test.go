@@ -434,6 +434,7 @@ func TestCognitoSRPHelper(t *testing.T) {
 	if !errors.Is(err, srp.ErrMalformedHex) {
 		t.Errorf("SALT %q (base64, not hex) accepted or wrong error: %v", str(t, ds, "SALT_as_sent"), err)
 	}
+	dc = freshClient(t, str(t, ds, "smallA"))
 	dcl, err := dc.DeviceClaim(str(t, ds, "device_group_key"), str(t, ds, "device_key"), str(t, ds, "device_random_password"),
 		str(t, ds, "SRP_B"), str(t, ds, "SALT_effective_hex"), str(t, pf, "SECRET_BLOCK"), str(t, ds, "TIMESTAMP"))
 	if err != nil {
@@ -474,6 +475,7 @@ func TestCognitoSjmeverett(t *testing.T) {
 		t.Fatal("signature_test uses another key or user")
 	}
 	// Node decodes "secret" leniently to 4 bytes; srp refuses it.
+	c = freshClient(t, str(t, cv, "a"))
 	_, err := c.PasswordClaim(srp.PasswordClaimParams{
 		PoolName: pool, UserIDForSRP: str(t, st, "username"), Password: str(t, cv, "password"),
 		SRPB: str(t, cv, "SRP_B"), Salt: str(t, cv, "SALT"), SecretBlock: str(t, st, "secret_block_b64"), Timestamp: str(t, st, "timestamp"),
@@ -481,6 +483,7 @@ func TestCognitoSjmeverett(t *testing.T) {
 	if !errors.Is(err, srp.ErrMalformedBase64) {
 		t.Errorf("SECRET_BLOCK %q: err = %v, want ErrMalformedBase64", str(t, st, "secret_block_b64"), err)
 	}
+	c = freshClient(t, str(t, cv, "a"))
 	sig, err := c.PasswordClaim(srp.PasswordClaimParams{
 		PoolName: pool, UserIDForSRP: str(t, st, "username"), Password: str(t, cv, "password"),
 		SRPB: str(t, cv, "SRP_B"), Salt: str(t, cv, "SALT"), SecretBlock: b64(unhex(t, str(t, st, "secret_block_bytes"))),

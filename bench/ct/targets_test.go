@@ -1,6 +1,7 @@
 package ct
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"math/big"
@@ -25,10 +26,11 @@ const (
 	baseExpLen  = 32  // bytes of the public exponent in the secret-base targets
 	passwordLen = 24
 	// clientPool is the number of prebuilt srp.Client values per class for
-	// the claim targets. Building a Client costs one g^a (≈ 10 ms), as much
-	// as the claim itself; drawing a fresh one per measurement would double
-	// the run. Each measurement still gets a fresh random password, so x,
-	// the base B − k·g^x and the exponent a + u·x are fresh every time.
+	// the claim targets (reused, so only a client's first claim grows its
+	// buffers). A claim wipes a, so each Prepare re-arms its client
+	// with Regenerate: one g^a, untimed, as much as the claim itself. Each
+	// measurement still gets a fresh random password, so x, the base
+	// B − k·g^x and the exponent a + u·x are fresh every time.
 	clientPool = 64
 	timestamp  = "Tue Jan 1 06:06:09 UTC 2019"
 	poolName   = "abcdefghi"
@@ -307,7 +309,60 @@ func targetMontExpSecretBaseAA(tb testing.TB) Target {
 // the pools of prebuilt clients.
 type claimFixture struct {
 	srpB, salt, secretBlock string
-	clients                 [2][]*srp.Client
+	clients                 [2]*claimClients
+}
+
+// claimClients holds the prebuilt clients of one class. A claim wipes the
+// client's a (a second claim is srp.ErrEphemeralUsed), so take re-arms a
+// client with Regenerate — its own a again, in the same memory — in
+// Prepare, outside the timed region, and lends it until its measurement
+// has run (Measure prepares a whole batch before timing it). The pool
+// grows when every client is lent, up to the batch size.
+type claimClients struct {
+	newA    func() []byte
+	clients []*poolClient
+}
+
+type poolClient struct {
+	c    *srp.Client
+	a    []byte
+	busy bool
+}
+
+func newClientPool(n int, newA func() []byte) *claimClients {
+	p := &claimClients{newA: newA}
+	for range n {
+		p.grow()
+	}
+	return p
+}
+
+func (p *claimClients) grow() *poolClient {
+	a := p.newA()
+	pc := &poolClient{c: must(srp.Cognito().NewClientFromSecret(a)), a: a}
+	p.clients = append(p.clients, pc)
+	return pc
+}
+
+// take returns a free client, chosen at random, armed with its a; call
+// done at the end of the timed operation.
+func (p *claimClients) take(r *rand.ChaCha8) (c *srp.Client, done func()) {
+	var pc *poolClient
+	start := int(r.Uint64() % uint64(len(p.clients)))
+	for i := range p.clients {
+		if cand := p.clients[(start+i)%len(p.clients)]; !cand.busy {
+			pc = cand
+			break
+		}
+	}
+	if pc == nil {
+		pc = p.grow()
+	}
+	if err := pc.c.Regenerate(bytes.NewReader(pc.a)); err != nil {
+		panic(err)
+	}
+	pc.busy = true
+	return pc.c, func() { pc.busy = false }
 }
 
 func newClaimFixture(tb testing.TB, r *rand.ChaCha8, pool int) *claimFixture {
@@ -318,10 +373,9 @@ func newClaimFixture(tb testing.TB, r *rand.ChaCha8, pool int) *claimFixture {
 		salt:        v.SaltHex(),
 		secretBlock: base64.StdEncoding.EncodeToString(randBytes(r, 1024)),
 	}
-	g := srp.Cognito()
-	for i := 0; i < pool; i++ {
-		f.clients[0] = append(f.clients[0], must(g.NewClientFromSecret(fixedExponent(secretLen))))
-		f.clients[1] = append(f.clients[1], must(g.NewClientFromSecret(randBytes(r, secretLen))))
+	if pool > 0 {
+		f.clients[0] = newClientPool(pool, func() []byte { return fixedExponent(secretLen) })
+		f.clients[1] = newClientPool(pool, func() []byte { return randBytes(r, secretLen) })
 	}
 	return f
 }
@@ -337,7 +391,7 @@ func targetSRPPasswordClaim(tb testing.TB, pool int) Target {
 		if class == 1 {
 			pw = randPassword(r)
 		}
-		c := f.clients[class][r.Uint64()%uint64(len(f.clients[class]))]
+		c, done := f.clients[class].take(r)
 		p := srp.PasswordClaimParams{
 			PoolName: poolName, UserIDForSRP: userID, Password: pw,
 			SRPB: f.srpB, Salt: f.salt, SecretBlock: f.secretBlock, Timestamp: timestamp,
@@ -346,22 +400,23 @@ func targetSRPPasswordClaim(tb testing.TB, pool int) Target {
 			if _, err := c.PasswordClaim(p); err != nil {
 				panic(err)
 			}
+			done()
 		}
 	}}
 }
 
 // claimPools returns two pools of prebuilt clients, each client of pool i
 // with the secret exponent a[i] (a nil a[i]: a fresh random a per client).
-func claimPools(r *rand.ChaCha8, pool int, a [2][]byte) [2][]*srp.Client {
-	var out [2][]*srp.Client
-	for range pool {
-		for class := range 2 {
-			ai := a[class]
+func claimPools(r *rand.ChaCha8, pool int, a [2][]byte) [2]*claimClients {
+	var out [2]*claimClients
+	for class := range 2 {
+		ai := a[class]
+		out[class] = newClientPool(pool, func() []byte {
 			if ai == nil {
-				ai = randBytes(r, secretLen)
+				return randBytes(r, secretLen)
 			}
-			out[class] = append(out[class], must(srp.Cognito().NewClientFromSecret(ai)))
-		}
+			return ai
+		})
 	}
 	return out
 }
@@ -377,7 +432,7 @@ func targetSRPPasswordClaimFixedFixed(tb testing.TB, pool int) Target {
 	clients := claimPools(r, pool, [2][]byte{randBytes(r, secretLen), randBytes(r, secretLen)})
 	passwords := [2]string{randPassword(r), randPassword(r)}
 	return Target{Name: "srp/claim/password/fixed-fixed", Prepare: func(class int) func() {
-		c := clients[class][r.Uint64()%uint64(pool)]
+		c, done := clients[class].take(r)
 		p := srp.PasswordClaimParams{
 			PoolName: poolName, UserIDForSRP: userID, Password: string([]byte(passwords[class])),
 			SRPB: f.srpB, Salt: f.salt, SecretBlock: f.secretBlock, Timestamp: timestamp,
@@ -386,6 +441,7 @@ func targetSRPPasswordClaimFixedFixed(tb testing.TB, pool int) Target {
 			if _, err := c.PasswordClaim(p); err != nil {
 				panic(err)
 			}
+			done()
 		}
 	}}
 }
@@ -398,7 +454,7 @@ func targetSRPPasswordClaimAA(tb testing.TB, pool int) Target {
 	f := newClaimFixture(tb, r, 0)
 	clients := claimPools(r, pool, [2][]byte{nil, nil})
 	return Target{Name: "srp/claim/password/random-random", Prepare: func(class int) func() {
-		c := clients[class][r.Uint64()%uint64(pool)]
+		c, done := clients[class].take(r)
 		p := srp.PasswordClaimParams{
 			PoolName: poolName, UserIDForSRP: userID, Password: randPassword(r),
 			SRPB: f.srpB, Salt: f.salt, SecretBlock: f.secretBlock, Timestamp: timestamp,
@@ -407,6 +463,7 @@ func targetSRPPasswordClaimAA(tb testing.TB, pool int) Target {
 			if _, err := c.PasswordClaim(p); err != nil {
 				panic(err)
 			}
+			done()
 		}
 	}}
 }
@@ -441,7 +498,7 @@ func targetSRPPasswordClaimRandomPublic(tb testing.TB, pool int) Target {
 		if class == 1 {
 			pw = randPassword(r)
 		}
-		c := clients[class][r.Uint64()%uint64(pool)]
+		c, done := clients[class].take(r)
 		srpB, salt := randomPublic(r)
 		p := srp.PasswordClaimParams{
 			PoolName: poolName, UserIDForSRP: userID, Password: pw,
@@ -451,6 +508,7 @@ func targetSRPPasswordClaimRandomPublic(tb testing.TB, pool int) Target {
 			if _, err := c.PasswordClaim(p); err != nil {
 				panic(err)
 			}
+			done()
 		}
 	}}
 }
@@ -468,12 +526,13 @@ func targetSRPDeviceClaimRandomPublic(tb testing.TB, pool int) Target {
 		if class == 1 {
 			pw = base64.StdEncoding.EncodeToString(randBytes(r, 40))
 		}
-		c := clients[class][r.Uint64()%uint64(pool)]
+		c, done := clients[class].take(r)
 		srpB, salt := randomPublic(r)
 		return func() {
 			if _, err := c.DeviceClaim(dgk, dk, pw, srpB, salt, f.secretBlock, timestamp); err != nil {
 				panic(err)
 			}
+			done()
 		}
 	}}
 }
@@ -489,11 +548,12 @@ func targetSRPDeviceClaim(tb testing.TB, pool int) Target {
 		if class == 1 {
 			pw = base64.StdEncoding.EncodeToString(randBytes(r, 40))
 		}
-		c := f.clients[class][r.Uint64()%uint64(len(f.clients[class]))]
+		c, done := f.clients[class].take(r)
 		return func() {
 			if _, err := c.DeviceClaim(dgk, dk, pw, f.srpB, f.salt, f.secretBlock, timestamp); err != nil {
 				panic(err)
 			}
+			done()
 		}
 	}}
 }

@@ -26,7 +26,7 @@ import (
 )
 
 const loginUsage = `Usage: caldera login --pool-id ID --client-id ID [--client-secret S]
-                     [--endpoint URL | --region R] [--username NAME] [-v]
+                     [--endpoint URL [--insecure-http] | --region R] [--username NAME] [-v]
                      [--flow FLOW] [--preferred-challenge NAME]
                      [--format json|export] [--device-file FILE]
                      [--issuer URL | --no-verify]
@@ -59,6 +59,8 @@ other users of the machine can see in the process list.
 Tokens go to standard output: JSON (default), or "export" lines for a shell:
   eval "$(caldera login --format export ...)"
 -v logs each request and answer to standard error with secrets redacted.
+An http:// --endpoint must be loopback (127.0.0.0/8, ::1, localhost) unless
+--insecure-http is given.
 
 Flags:
 `
@@ -75,6 +77,7 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	clientID := fs.String("client-id", "", "app client id (required)")
 	clientSecret := fs.String("client-secret", "", "app client secret, if the client has one (or CALDERA_CLIENT_SECRET)")
 	endpoint := fs.String("endpoint", "", "service URL, e.g. http://127.0.0.1:9229 for caldera serve")
+	insecureHTTP := fs.Bool("insecure-http", false, "allow an http:// --endpoint that is not loopback (everything is sent in clear)")
 	region := fs.String("region", "", "AWS region of the pool (default: the pool id's prefix)")
 	username := fs.String("username", "", "user name or alias (asked when empty)")
 	verbose := fs.Bool("v", false, "log the redacted requests and answers to stderr")
@@ -113,7 +116,7 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if *clientSecret == "" {
 		*clientSecret = os.Getenv("CALDERA_CLIENT_SECRET")
 	}
-	topts := awsjson.Options{Endpoint: *endpoint, Region: *region}
+	topts := awsjson.Options{Endpoint: *endpoint, Region: *region, AllowInsecureHTTP: *insecureHTTP}
 	if *endpoint == "" && *region == "" {
 		r, _, ok := strings.Cut(*poolID, "_")
 		if !ok || r == "" {
@@ -178,7 +181,8 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return fail("%v", err)
 	}
 	password := cfg.Password
-	r, err := flow.Run(ctx, m, t, &loginPrompter{con: con, password: password})
+	plainOK := authFlow == flow.UserPasswordAuth || authFlow == flow.UserAuth && *preferred != "PASSWORD_SRP"
+	r, err := flow.Run(ctx, m, t, &loginPrompter{con: con, password: password, plainOK: plainOK})
 	if err != nil {
 		fmt.Fprintf(stderr, "caldera login: %s\n", loginError(err))
 		return 1
@@ -368,6 +372,7 @@ func (c *console) secret(prompt string) (string, error) {
 type loginPrompter struct {
 	con      *console
 	password string
+	plainOK  bool // the flow sends the password itself (flow.Config.AllowPlainPassword's rule)
 }
 
 func (lp *loginPrompter) Prompt(ctx context.Context, p *flow.Prompt) (flow.Answer, error) {
@@ -419,6 +424,9 @@ func (lp *loginPrompter) Prompt(ctx context.Context, p *flow.Prompt) (flow.Answe
 		switch {
 		case p.Kind == flow.PromptMFASetup && choice == challenge.EmailOTP:
 			a.Email, err = c.line("E-mail address for codes: ")
+		case choice == "PASSWORD" && !lp.plainOK:
+			// flow refuses it (ErrPlainPassword) and Run asks again.
+			fmt.Fprintln(c.out, "caldera login signs in with SRP here and never sends the password itself: choose PASSWORD_SRP.")
 		case choice == "PASSWORD" || choice == "PASSWORD_SRP":
 			if lp.password == "" {
 				if lp.password, err = c.secret("Password: "); err != nil {

@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -215,6 +218,10 @@ func TestLoginUsage(t *testing.T) {
 		{[]string{"--pool-id", "a_b", "--client-id", "x", "--preferred-challenge", "PASSWORD"}, 2, "--preferred-challenge goes with --flow user-auth"},
 		{[]string{"--pool-id", "a_b", "--client-id", "x", "--issuer", "http://x", "--no-verify"}, 2, "not both"},
 		{[]string{"--pool-id", "us-east-1_b", "--client-id", "x", "--flow", "refresh", "--device-file", filepath.Join(t.TempDir(), "d")}, 2, "no refresh token given"},
+		// Plain http only to loopback, unless asked (issue 11 item 12).
+		{[]string{"--pool-id", "us-east-1_b", "--client-id", "x", "--endpoint", "http://192.0.2.7:9229"}, 2, "not loopback"},
+		{[]string{"--pool-id", "us-east-1_b", "--client-id", "x", "--endpoint", "http://192.0.2.7:9229", "--insecure-http",
+			"--username", "u", "--device-file", filepath.Join(t.TempDir(), "d")}, 2, "no password given"},
 	} {
 		code, _, stderr := runLogin(t, "", tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {
@@ -352,5 +359,42 @@ func TestLoginVerifyFails(t *testing.T) {
 	code, stdout, stderr = runLogin(t, "Correct-Horse-1\n", append(args, "--no-verify")...)
 	if code != 0 || !strings.Contains(stdout, `"IdToken": "ey`) {
 		t.Errorf("--no-verify: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestLoginRefusesPasswordDowngrade: a server that answers USER_SRP_AUTH
+// with a SELECT_CHALLENGE offering only PASSWORD (to read the password)
+// never gets it: flow refuses the choice, caldera login says why and asks
+// again, and with no other answer the sign-in ends (issue 11 item 12).
+func TestLoginRefusesPasswordDowngrade(t *testing.T) {
+	const password = "Downgrade-Me-1"
+	var mu sync.Mutex
+	var bodies []string
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		io.WriteString(w, `{"ChallengeName":"SELECT_CHALLENGE","Session":"s1","AvailableChallenges":["PASSWORD"],"ChallengeParameters":{}}`)
+	}))
+	defer ts.Close()
+	code, _, stderr := runLogin(t, password+"\nPASSWORD\n", "--pool-id", "us-east-1_Evil", "--client-id", "c",
+		"--endpoint", ts.URL, "--username", "alice", "--device-file", filepath.Join(t.TempDir(), "d.json"))
+	if code == 0 {
+		t.Fatalf("signed in? stderr %q", stderr)
+	}
+	if !strings.Contains(stderr, "never sends the password itself") {
+		t.Errorf("stderr does not explain the refusal: %q", stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 1 || !strings.Contains(bodies[0], `"USER_SRP_AUTH"`) {
+		t.Errorf("requests: %q", bodies)
+	}
+	for _, b := range bodies {
+		if strings.Contains(b, password) {
+			t.Fatalf("the password reached the server: %s", b)
+		}
 	}
 }

@@ -207,14 +207,15 @@ func vectorClaim(in vectorInput, pool, user, password, deviceKey string) (any, e
 	if ts == "" {
 		ts = challenge.FormatTimestamp(time.Now())
 	}
-	claim, err := c.PasswordClaim(srp.PasswordClaimParams{
+	// The trace (x, S, the derived key) is what this tool is for: printing
+	// the intermediate values of a claim a server refused.
+	claim, tr, err := c.PasswordClaimTrace(srp.PasswordClaimParams{
 		PoolName: pool, UserIDForSRP: user, Password: password,
 		SRPB: in.SrpB, Salt: in.Salt, SecretBlock: in.SecretBlock, Timestamp: ts,
 	})
 	if err != nil {
 		return nil, err
 	}
-	tr := claim.Trace()
 	out := claimOutput{
 		A: c.PublicHex(), U: minimalHex(tr.U), X: minimalHex(tr.X), S: minimalHex(tr.S),
 		HKDFIkm: hex.EncodeToString(tr.HKDFIkm), HKDFSalt: hex.EncodeToString(tr.HKDFSalt),

@@ -4,11 +4,12 @@
 // Every call is a POST to the endpoint's path (normally "/") with
 // Content-Type "application/x-amz-json-1.1" and
 // "X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>"
-// (docs/protocol.md §7). Requests are not signed. That suffices for the
-// operations a sign-in sends as the user: InitiateAuth,
-// RespondToAuthChallenge, and AssociateSoftwareToken, VerifySoftwareToken,
-// ConfirmDevice and UpdateDeviceStatus (which carry an access token or a
-// Session). The Admin* operations need AWS Signature Version 4; this
+// (docs/protocol.md §7). Plain http:// is refused except to loopback
+// (ErrInsecureEndpoint; Options.AllowInsecureHTTP overrides). Requests are
+// not signed. That suffices for the operations a sign-in sends as the user:
+// InitiateAuth, RespondToAuthChallenge, and AssociateSoftwareToken,
+// VerifySoftwareToken, ConfirmDevice and UpdateDeviceStatus (which carry an
+// access token or a Session). The Admin* operations need AWS Signature Version 4; this
 // transport refuses them with ErrSigningRequired unless Options.Sign is set.
 // Use transport/awssdk to send them with the AWS SDK's credentials.
 //
@@ -31,6 +32,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"runtime/debug"
@@ -72,7 +74,16 @@ type Options struct {
 
 	// Endpoint overrides the region's endpoint: an absolute http or https
 	// URL, for a local server or a proxy. Its path is the path POSTed to.
+	// Plain http:// is accepted only to a loopback host (127.0.0.0/8, ::1,
+	// or the name "localhost") unless AllowInsecureHTTP is set: the
+	// requests carry passwords (USER_PASSWORD_AUTH), codes, tokens and
+	// device verifiers.
 	Endpoint string
+
+	// AllowInsecureHTTP accepts an http:// Endpoint to any host, for a
+	// server on a trusted network. Everything sent to it can be read and
+	// changed on the way.
+	AllowInsecureHTTP bool
 
 	// HTTPClient sends the requests; http.DefaultClient when nil. The
 	// transport uses a copy that never follows redirects (Cognito does not
@@ -116,6 +127,10 @@ var (
 	ErrInvalidOperation = errors.New("awsjson: invalid operation name")
 	ErrInvalidInput     = errors.New("awsjson: input is not a JSON object")
 	ErrSigningRequired  = errors.New("awsjson: operation needs AWS Signature Version 4 (set Options.Sign or use transport/awssdk)")
+	// ErrInsecureEndpoint: an http:// Endpoint to a host that is not
+	// loopback, without Options.AllowInsecureHTTP. It is also an
+	// ErrInvalidEndpoint.
+	ErrInsecureEndpoint = fmt.Errorf("%w: plain http:// to a host that is not loopback (use https, or set Options.AllowInsecureHTTP)", ErrInvalidEndpoint)
 )
 
 // Kinds of bad answers, matched with errors.Is on a *ResponseError.
@@ -171,7 +186,7 @@ var opRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,63}$`)
 
 // New returns a Transport configured by opts.
 func New(opts Options) (*Transport, error) {
-	endpoint, err := resolveEndpoint(opts.Region, opts.Endpoint)
+	endpoint, err := resolveEndpoint(opts.Region, opts.Endpoint, opts.AllowInsecureHTTP)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +222,7 @@ func New(opts Options) (*Transport, error) {
 // Endpoint returns the URL the transport POSTs to.
 func (t *Transport) Endpoint() string { return t.endpoint }
 
-func resolveEndpoint(region, override string) (string, error) {
+func resolveEndpoint(region, override string, allowHTTP bool) (string, error) {
 	switch {
 	case region != "" && override != "":
 		return "", fmt.Errorf("%w: set Region or Endpoint, not both", ErrInvalidEndpoint)
@@ -219,6 +234,9 @@ func resolveEndpoint(region, override string) (string, error) {
 		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
 			u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
 			return "", fmt.Errorf("%w: want http(s)://host[:port][/path], got %q", ErrInvalidEndpoint, override)
+		}
+		if u.Scheme == "http" && !allowHTTP && !isLoopback(u.Hostname()) {
+			return "", fmt.Errorf("%w: %q", ErrInsecureEndpoint, u.Hostname())
 		}
 		if u.Path == "" {
 			u.Path = "/"
@@ -239,6 +257,18 @@ func resolveEndpoint(region, override string) (string, error) {
 	default:
 		return "", fmt.Errorf("%w: set Region or Endpoint", ErrInvalidEndpoint)
 	}
+}
+
+// isLoopback reports whether host (a URL's Hostname) is a loopback address
+// literal (127.0.0.0/8, ::1, an IPv4-mapped 127.x) or the name localhost.
+// Other names are not resolved: what a name resolves to can change between
+// this check and the request (and *.localhost is not loopback everywhere).
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.Unmap().IsLoopback()
 }
 
 // Call sends op with input (a JSON object; nil means {}) and returns the

@@ -600,3 +600,56 @@ func TestRequestID(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainHTTPOnlyToLoopback: an http:// endpoint sends the password
+// (USER_PASSWORD_AUTH), tokens and device secrets in clear, so New refuses
+// one that is not loopback (issue 11 item 12) unless AllowInsecureHTTP is
+// set. 127.0.0.0/8, ::1 and the name localhost are loopback.
+func TestPlainHTTPOnlyToLoopback(t *testing.T) {
+	loopback := []struct{ endpoint, want string }{
+		{"http://127.0.0.1:9229", "http://127.0.0.1:9229/"},
+		{"http://127.45.6.7/cognito/", "http://127.45.6.7/cognito/"},
+		{"http://[::1]:9229/", "http://[::1]:9229/"},
+		{"http://[::ffff:127.0.0.1]:9229/", "http://[::ffff:127.0.0.1]:9229/"},
+		{"http://localhost:9229", "http://localhost:9229/"},
+		{"http://LocalHost", "http://LocalHost/"},
+		{"https://cognito.example.com/", "https://cognito.example.com/"},
+	}
+	for _, c := range loopback {
+		tr, err := New(Options{Endpoint: c.endpoint})
+		if err != nil {
+			t.Errorf("New(%q): %v", c.endpoint, err)
+			continue
+		}
+		if tr.Endpoint() != c.want {
+			t.Errorf("New(%q).Endpoint() = %q, want %q", c.endpoint, tr.Endpoint(), c.want)
+		}
+	}
+	remote := []string{
+		"http://cognito.example.com/",
+		"http://10.0.0.1:9229/",
+		"http://192.168.1.20:9229",
+		"http://0.0.0.0:9229",
+		"http://[::]:9229",
+		"http://[fe80::1]:9229",
+		"http://128.0.0.1/",
+		"http://localhost.evil.example/",
+		"http://127.0.0.1.nip.io/",
+		"http://evil.localhost/",
+		"http://2130706433/", // 127.0.0.1 as one number: not how a URL names loopback here
+	}
+	for _, ep := range remote {
+		_, err := New(Options{Endpoint: ep})
+		if !errors.Is(err, ErrInsecureEndpoint) || !errors.Is(err, ErrInvalidEndpoint) {
+			t.Errorf("New(%q) = %v, want ErrInsecureEndpoint (an ErrInvalidEndpoint)", ep, err)
+		}
+		tr, err := New(Options{Endpoint: ep, AllowInsecureHTTP: true})
+		if err != nil {
+			t.Errorf("New(%q) with AllowInsecureHTTP: %v", ep, err)
+			continue
+		}
+		if !strings.HasPrefix(tr.Endpoint(), "http://") {
+			t.Errorf("New(%q) with AllowInsecureHTTP: endpoint %q", ep, tr.Endpoint())
+		}
+	}
+}
