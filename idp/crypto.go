@@ -3,7 +3,6 @@ package idp
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -11,8 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"strings"
+
+	"github.com/caldera-srp/caldera/idp/tokens"
 )
 
 // sealer seals SECRET_BLOCKs with AES-256-GCM under the server key, so a
@@ -108,35 +108,14 @@ func sha256Sum(b []byte) []byte {
 
 func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
-// keyID names a public key in the JWKS: a hash of its modulus.
-func keyID(k *rsa.PublicKey) string {
-	h := sha256.Sum256(k.N.Bytes())
-	return base64.StdEncoding.EncodeToString(h[:])
-}
-
 // JWK is one key of a JSON Web Key Set (RFC 7517), as Cognito publishes it.
-type JWK struct {
-	Alg string `json:"alg"`
-	E   string `json:"e"`
-	Kid string `json:"kid"`
-	Kty string `json:"kty"`
-	N   string `json:"n"`
-	Use string `json:"use"`
-}
+type JWK = tokens.JWK
 
 // JWKSet is the document served at <issuer>/.well-known/jwks.json.
-type JWKSet struct {
-	Keys []JWK `json:"keys"`
-}
+type JWKSet = tokens.JWKSet
 
 // JWKS returns the key set that verifies the server's tokens.
-func (s *Server) JWKS() JWKSet {
-	pub := &s.signKey.PublicKey
-	return JWKSet{Keys: []JWK{{
-		Alg: "RS256", Kty: "RSA", Use: "sig", Kid: s.kid,
-		N: b64url(pub.N.Bytes()), E: b64url(big.NewInt(int64(pub.E)).Bytes()),
-	}}}
-}
+func (s *Server) JWKS() JWKSet { return s.issuer.JWKS() }
 
 // subtleEq compares two strings in constant time (for equal lengths).
 func subtleEq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

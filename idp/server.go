@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/caldera-srp/caldera/idp/tokens"
 )
 
 const timeoutOpen = time.Second
@@ -93,9 +95,8 @@ type Server struct {
 	store Store
 	log   *slog.Logger
 
-	signKey *rsa.PrivateKey
-	kid     string
-	sealer  *sealer
+	issuer *tokens.Issuer
+	sealer *sealer
 
 	mu       sync.Mutex
 	pools    map[string]*poolRecord
@@ -214,6 +215,7 @@ func (s *Server) initKeys(keys *metaKeys) error {
 		keys = new(metaKeys)
 	}
 	changed := false
+	var signKey *rsa.PrivateKey
 	if len(keys.SealKey) != 32 {
 		keys.SealKey = make([]byte, 32)
 		if _, err := io.ReadFull(s.rand, keys.SealKey); err != nil {
@@ -223,14 +225,14 @@ func (s *Server) initKeys(keys *metaKeys) error {
 	}
 	switch {
 	case s.opts.SigningKey != nil:
-		s.signKey = s.opts.SigningKey
+		signKey = s.opts.SigningKey
 	case len(keys.RSAKey) > 0:
 		k, err := x509.ParsePKCS8PrivateKey(keys.RSAKey)
 		rk, ok := k.(*rsa.PrivateKey)
 		if err != nil || !ok {
 			return fmt.Errorf("idp: stored signing key: %v", err)
 		}
-		s.signKey = rk
+		signKey = rk
 	default:
 		// rsa.GenerateKey ignores its reader in recent Go versions unless
 		// asked otherwise; keys are random in every case.
@@ -242,7 +244,7 @@ func (s *Server) initKeys(keys *metaKeys) error {
 		if err != nil {
 			return fmt.Errorf("idp: signing key: %w", err)
 		}
-		s.signKey, keys.RSAKey = k, der
+		signKey, keys.RSAKey = k, der
 		changed = true
 	}
 	if changed {
@@ -250,8 +252,10 @@ func (s *Server) initKeys(keys *metaKeys) error {
 			return fmt.Errorf("idp: store keys: %w", err)
 		}
 	}
-	s.kid = keyID(&s.signKey.PublicKey)
 	var err error
+	if s.issuer, err = tokens.NewIssuer(signKey); err != nil {
+		return err
+	}
 	s.sealer, err = newSealer(keys.SealKey)
 	return err
 }
