@@ -1,6 +1,7 @@
-// Package lint holds static checks on the constant-time code: tests that
-// read the source of srp and internal/mont and fail when a rule stops
-// holding. It has no non-test code.
+// Package lint holds static checks: tests that read the source and fail
+// when a rule stops holding — the constant-time rules of srp and
+// internal/mont, and the layering of the local server's packages under idp
+// (layers_test.go). It has no non-test code.
 package lint
 
 import (
