@@ -8,7 +8,8 @@ import (
 
 // Memory is a Store that keeps its records in the process: they are lost
 // when it exits. Views run concurrently; Updates run one at a time under a
-// mutex held only while their (short) function runs.
+// mutex held only while their (short) function runs. The zero value is an
+// empty store.
 type Memory struct {
 	mu     sync.RWMutex
 	data   map[string]map[string][]byte
@@ -59,6 +60,9 @@ func (m *Memory) Update(fn func(Tx) error) error {
 	o := newOverlay(memBase{m}, false)
 	if err := fn(o); err != nil {
 		return err
+	}
+	if m.data == nil {
+		m.data = map[string]map[string][]byte{}
 	}
 	return o.apply(func(kind, key string, v []byte) error {
 		b := m.data[kind]

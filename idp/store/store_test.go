@@ -14,6 +14,12 @@ func TestMemory(t *testing.T) {
 	})
 }
 
+func TestMemoryZeroValue(t *testing.T) {
+	storetest.Run(t, storetest.Engine{
+		Open: func(*testing.T) store.Store { return new(store.Memory) },
+	})
+}
+
 func TestBolt(t *testing.T) {
 	paths := map[store.Store]string{}
 	open := func(t *testing.T, path string) store.Store {
