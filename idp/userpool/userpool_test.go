@@ -1,6 +1,7 @@
 package userpool_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
@@ -216,5 +217,73 @@ func TestAdminDeleteUserCascades(t *testing.T) {
 		Params: map[string]string{"REFRESH_TOKEN": res.AuthenticationResult.RefreshToken}})
 	if !errors.Is(rerr, userpool.ErrNotAuthorized) {
 		t.Fatalf("refresh after delete: %v", rerr)
+	}
+}
+
+// blockingHooks is a CustomAuth whose DefineAuthChallenge waits until
+// released, as a slow Lambda would.
+type blockingHooks struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (h blockingHooks) DefineAuthChallenge(context.Context, userpool.DefineAuthChallengeInput) (userpool.DefineAuthChallengeOutput, error) {
+	h.entered <- struct{}{}
+	<-h.release
+	return userpool.DefineAuthChallengeOutput{IssueTokens: true}, nil
+}
+
+func (blockingHooks) CreateAuthChallenge(context.Context, userpool.CreateAuthChallengeInput) (userpool.CreateAuthChallengeOutput, error) {
+	return userpool.CreateAuthChallengeOutput{}, nil
+}
+
+func (blockingHooks) VerifyAuthChallenge(context.Context, userpool.VerifyAuthChallengeInput) (userpool.VerifyAuthChallengeOutput, error) {
+	return userpool.VerifyAuthChallengeOutput{}, nil
+}
+
+// TestTriggerHoldsNoLock: while one user's custom-auth trigger is running
+// (blocked), another user's complete SRP sign-in — reads, its commit, its
+// token signing — goes through: triggers run outside every transaction and
+// lock (the single-lock server ran them under its mutex).
+func TestTriggerHoldsNoLock(t *testing.T) {
+	is, err := tokens.NewIssuer(testKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks := blockingHooks{entered: make(chan struct{}), release: make(chan struct{})}
+	svc, err := userpool.New(userpool.Config{Store: store.NewMemory(), Issuer: is, SealKey: make([]byte, 32), CustomAuth: hooks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setUp(t, svc)
+	if _, err := svc.CreateUser(poolID, userpool.UserConfig{Username: "bob", Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	bobDone := make(chan *userpool.Error, 1)
+	go func() {
+		res, err := svc.InitiateAuth(userpool.InitiateAuthInput{Flow: "CUSTOM_AUTH", ClientID: clientID, Endpoint: "http://unit",
+			Params: map[string]string{"USERNAME": "bob"}})
+		if err == nil && res.AuthenticationResult == nil {
+			err = userpool.NewError("Test", "no tokens for bob")
+		}
+		bobDone <- err
+	}()
+	<-hooks.entered
+	aliceDone := make(chan *userpool.Error, 1)
+	go func() {
+		_, err := srpSignIn(t, svc, "alice", password, nil)
+		aliceDone <- err
+	}()
+	select {
+	case err := <-aliceDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("alice's sign-in waited for bob's trigger")
+	}
+	close(hooks.release)
+	if err := <-bobDone; err != nil {
+		t.Fatal(err)
 	}
 }
