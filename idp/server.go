@@ -136,6 +136,9 @@ func New(opts Options) (*Server, error) {
 	if s.opts.MaxBodyBytes <= 0 {
 		s.opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if err := s.store.Update(store.Migrate); err != nil {
+		return nil, fmt.Errorf("idp: migrate store: %w", err)
+	}
 	signKey, sealKey, err := s.initKeys()
 	if err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -17,7 +19,16 @@ const (
 	KindDevice  = "device"
 	KindOrigin  = "origin"
 	KindFailure = "failure"
+	KindAlias   = "alias"
 )
+
+// AliasAttributes are the user attributes a pool may let users sign in
+// with (UsernameAttributes, AliasAttributes); the store indexes them for
+// every user (kind "alias", key AliasKey, value the internal name).
+var AliasAttributes = []string{"email", "phone_number", "preferred_username"}
+
+// schemaVersion is the format of the records: 2 adds the alias index.
+const schemaVersion = 2
 
 // User statuses, as Cognito names them.
 const (
@@ -205,8 +216,117 @@ func GetUser(tx Tx, poolID, username string) (*User, error) {
 	return get[User](tx, KindUser, UserKey(poolID, username))
 }
 
-// PutUser stores a user.
-func PutUser(tx Tx, u *User) error { return put(tx, KindUser, UserKey(u.PoolID, u.Username), u) }
+// PutUser stores a user and keeps its alias index entries in step.
+func PutUser(tx Tx, u *User) error {
+	old, err := GetUser(tx, u.PoolID, u.Username)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		if err := unindex(tx, old, u); err != nil {
+			return err
+		}
+	}
+	for _, a := range AliasAttributes {
+		v := u.Attrs[a]
+		if v == "" || (old != nil && old.Attrs[a] != "" && AliasKey("", a, old.Attrs[a]) == AliasKey("", a, v)) {
+			continue // nothing to index, or indexed already
+		}
+		if err := tx.Put(KindAlias, AliasKey(u.PoolID, a, v), []byte(u.Username)); err != nil {
+			return err
+		}
+	}
+	return put(tx, KindUser, UserKey(u.PoolID, u.Username), u)
+}
+
+// AliasKey is the index key of an alias value: pool, attribute and value
+// ("/"-separated; e-mail addresses lower-cased, as they match without
+// regard to case).
+func AliasKey(poolID, attr, value string) string {
+	if attr == "email" {
+		value = strings.ToLower(value)
+	}
+	return poolID + "/" + attr + "/" + value
+}
+
+// UserByAlias returns the internal name of the user of a pool whose attr
+// is value, or "".
+func UserByAlias(tx Tx, poolID, attr, value string) (string, error) {
+	if value == "" {
+		return "", nil
+	}
+	b, err := tx.Get(KindAlias, AliasKey(poolID, attr, value))
+	return string(b), err
+}
+
+// unindex removes the alias entries of old that now (u nil: deleted, or
+// u without that value) no longer hold. When another user of the pool has
+// the same value (aliases are not unique here), the entry is pointed at
+// that user instead.
+func unindex(tx Tx, old, u *User) error {
+	for _, a := range AliasAttributes {
+		ov := old.Attrs[a]
+		if ov == "" || (u != nil && AliasKey("", a, u.Attrs[a]) == AliasKey("", a, ov)) {
+			continue
+		}
+		key := AliasKey(old.PoolID, a, ov)
+		cur, err := tx.Get(KindAlias, key)
+		if err != nil {
+			return err
+		}
+		if string(cur) != old.Username {
+			continue
+		}
+		other := ""
+		errFound := fmt.Errorf("found")
+		err = Users(tx, old.PoolID, func(x *User) error {
+			if x.Username != old.Username && x.Attrs[a] != "" && AliasKey("", a, x.Attrs[a]) == AliasKey("", a, ov) {
+				other = x.Username
+				return errFound
+			}
+			return nil
+		})
+		if err != nil && err != errFound {
+			return err
+		}
+		if other != "" {
+			err = tx.Put(KindAlias, key, []byte(other))
+		} else {
+			err = tx.Delete(KindAlias, key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Migrate brings the records written by an older server up to the current
+// format (today: builds the alias index); it does nothing on a current
+// store. The server runs it at start-up.
+func Migrate(tx Tx) error {
+	b, err := tx.Get(KindMeta, "schema")
+	if err != nil {
+		return err
+	}
+	if string(b) == fmt.Sprint(schemaVersion) {
+		return nil
+	}
+	var users []*User
+	if err := Users(tx, "", func(u *User) error { users = append(users, u); return nil }); err != nil {
+		return err
+	}
+	for _, u := range users {
+		for _, a := range AliasAttributes {
+			if v := u.Attrs[a]; v != "" {
+				if err := tx.Put(KindAlias, AliasKey(u.PoolID, a, v), []byte(u.Username)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return tx.Put(KindMeta, "schema", []byte(fmt.Sprint(schemaVersion)))
+}
 
 // DeleteUser removes a user with everything that refers to it: its
 // devices, its sign-ins and its failure count.
@@ -239,6 +359,11 @@ func DeleteUser(tx Tx, poolID, username string) error {
 		}
 	}
 	if err := tx.Delete(KindFailure, UserKey(poolID, username)); err != nil {
+		return err
+	}
+	if u, err := GetUser(tx, poolID, username); err != nil || u == nil {
+		return err
+	} else if err := unindex(tx, u, nil); err != nil {
 		return err
 	}
 	return tx.Delete(KindUser, UserKey(poolID, username))
@@ -302,8 +427,9 @@ func PutKeys(tx Tx, k *Keys) error { return put(tx, KindMeta, "keys", k) }
 
 // Check verifies the references between records: every client, user and
 // failure count names an existing pool or user, every device an existing
-// user, every origin an existing user and client of its pool. It returns
-// one error listing what is dangling, or nil.
+// user, every origin an existing user and client of its pool, and the
+// alias index matches the users' attributes both ways. It returns one
+// error listing what is dangling, or nil.
 func Check(tx Tx) error {
 	var bad []string
 	pools := map[string]bool{}
@@ -352,6 +478,36 @@ func Check(tx Tx) error {
 		err = each(tx, KindFailure, "", func(f *Failures) error {
 			if !users[UserKey(f.PoolID, f.Username)] {
 				note("failure count: no user %s/%s", f.PoolID, f.Username)
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = Users(tx, "", func(u *User) error {
+			for _, a := range AliasAttributes {
+				if v := u.Attrs[a]; v != "" {
+					name, err := UserByAlias(tx, u.PoolID, a, v)
+					if err != nil {
+						return err
+					}
+					if name == "" {
+						note("user %s/%s: %s not indexed", u.PoolID, u.Username, a)
+					}
+				}
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = tx.ForEach(KindAlias, "", func(key string, v []byte) error {
+			pool, rest, _ := strings.Cut(key, "/")
+			attr, value, _ := strings.Cut(rest, "/")
+			u, err := GetUser(tx, pool, string(v))
+			if err != nil {
+				return err
+			}
+			if u == nil || !slices.Contains(AliasAttributes, attr) || AliasKey("", attr, u.Attrs[attr]) != AliasKey("", attr, value) {
+				note("alias %s: no user %s/%s with that value", key, pool, v)
 			}
 			return nil
 		})

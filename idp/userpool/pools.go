@@ -408,9 +408,9 @@ func RegionOf(poolID string) string {
 }
 
 // findUser finds a user by internal name, or by an alias attribute when
-// the pool has UsernameAttributes or AliasAttributes (docs/protocol.md §5):
-// a walk over the pool's users, as Cognito's aliases are few and pools
-// here are small.
+// the pool has UsernameAttributes or AliasAttributes (docs/protocol.md §5),
+// through the store's alias index (e-mail addresses without regard to
+// case).
 func findUser(tx store.Tx, p *store.Pool, name string) (*store.User, error) {
 	if name == "" || p == nil {
 		return nil, nil
@@ -419,25 +419,17 @@ func findUser(tx store.Tx, p *store.Pool, name string) (*store.User, error) {
 	if err != nil || u != nil {
 		return u, err
 	}
-	aliases := append(slices.Clone(p.UsernameAttributes), p.AliasAttributes...)
-	if len(aliases) == 0 {
-		return nil, nil
-	}
-	var found *store.User
-	errFound := errParam("found")
-	err = store.Users(tx, p.ID, func(x *store.User) error {
-		for _, a := range aliases {
-			if v := x.Attrs[a]; v != "" && (v == name || (a == "email" && strings.EqualFold(v, name))) {
-				found = x
-				return errFound
+	for _, a := range append(slices.Clone(p.UsernameAttributes), p.AliasAttributes...) {
+		internal, err := store.UserByAlias(tx, p.ID, a, name)
+		if err != nil || internal == "" {
+			if err != nil {
+				return nil, err
 			}
+			continue
 		}
-		return nil
-	})
-	if err != nil && err != errFound {
-		return nil, err
+		return store.GetUser(tx, p.ID, internal)
 	}
-	return found, nil
+	return nil, nil
 }
 
 // findUserIn is findUser for a pool id.

@@ -34,6 +34,7 @@ func Run(t *testing.T, e Engine) {
 	t.Run("ReadOnlyView", func(t *testing.T) { testReadOnly(t, e) })
 	t.Run("ConcurrentUpdates", func(t *testing.T) { testConcurrent(t, e) })
 	t.Run("Records", func(t *testing.T) { testRecords(t, e) })
+	t.Run("Aliases", func(t *testing.T) { testAliases(t, e) })
 	t.Run("Closed", func(t *testing.T) { testClosed(t, e) })
 	if e.Reopen != nil {
 		t.Run("Reopen", func(t *testing.T) { testReopen(t, e) })
@@ -423,5 +424,75 @@ func testReopen(t *testing.T, e Engine) {
 	}
 	if _, ok := getString(t, s, "k", "c"); ok {
 		t.Fatal("a failed Update came back after reopen")
+	}
+}
+
+// testAliases: the alias index follows users' e-mail, phone and preferred
+// name through creation, change and deletion (a duplicate value passes to
+// the other user), Migrate builds it for users stored without it, and
+// Check reports a stale entry.
+func testAliases(t *testing.T, e Engine) {
+	s := e.Open(t)
+	defer s.Close()
+	lookup := func(attr, value string) string {
+		t.Helper()
+		var name string
+		if err := s.View(func(tx store.Tx) error {
+			var err error
+			name, err = store.UserByAlias(tx, "a_P", attr, value)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return name
+	}
+	user := func(name, email string) *store.User {
+		return &store.User{PoolID: "a_P", Username: name, Attrs: map[string]string{"email": email, "phone_number": "+1555" + name}}
+	}
+	mustUpdate(t, s, func(tx store.Tx) error {
+		return errors.Join(store.PutPool(tx, &store.Pool{ID: "a_P"}),
+			store.PutUser(tx, user("u1", "Ann@Example.com")), store.PutUser(tx, user("u2", "bob@example.com")))
+	})
+	if got := lookup("email", "ann@EXAMPLE.com"); got != "u1" {
+		t.Fatalf("e-mail lookup without regard to case: %q", got)
+	}
+	if got := lookup("phone_number", "+1555u2"); got != "u2" {
+		t.Fatalf("phone lookup: %q", got)
+	}
+	// A changed e-mail moves the entry.
+	mustUpdate(t, s, func(tx store.Tx) error { return store.PutUser(tx, user("u1", "ann@new.example")) })
+	if old, cur := lookup("email", "ann@example.com"), lookup("email", "ann@new.example"); old != "" || cur != "u1" {
+		t.Fatalf("after change: old %q, new %q", old, cur)
+	}
+	// A duplicate e-mail: deleting the indexed user hands the entry over.
+	mustUpdate(t, s, func(tx store.Tx) error { return store.PutUser(tx, user("u3", "bob@example.com")) })
+	owner := lookup("email", "bob@example.com")
+	mustUpdate(t, s, func(tx store.Tx) error { return store.DeleteUser(tx, "a_P", owner) })
+	if got := lookup("email", "bob@example.com"); got == "" || got == owner {
+		t.Fatalf("after deleting %s the duplicate e-mail points at %q", owner, got)
+	}
+	if err := s.View(store.Check); err != nil {
+		t.Fatal(err)
+	}
+	// Users written without the index (an older server) get it from Migrate.
+	mustUpdate(t, s, func(tx store.Tx) error {
+		return tx.Put(store.KindUser, store.UserKey("a_P", "old"), []byte(`{"PoolID":"a_P","Username":"old","Attrs":{"email":"old@example.com"}}`))
+	})
+	if err := s.View(store.Check); err == nil {
+		t.Fatal("Check missed an unindexed user")
+	}
+	mustUpdate(t, s, store.Migrate)
+	if got := lookup("email", "old@example.com"); got != "old" {
+		t.Fatalf("Migrate did not index: %q", got)
+	}
+	if err := s.View(store.Check); err != nil {
+		t.Fatal(err)
+	}
+	// A stale entry is reported.
+	mustUpdate(t, s, func(tx store.Tx) error {
+		return tx.Put(store.KindAlias, store.AliasKey("a_P", "email", "x@y"), []byte("u1"))
+	})
+	if err := s.View(store.Check); err == nil {
+		t.Fatal("Check missed a stale alias")
 	}
 }
