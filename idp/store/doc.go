@@ -1,6 +1,7 @@
 // Package store is the local server's model and its transactional storage:
 // the records (pools, app clients, users, devices, sign-in origins with
-// their refresh-token hashes, lockout counters, server keys) and a small
+// their refresh-token hashes, lockout counters, server keys, and an index
+// of users by e-mail, phone and preferred name) and a small
 // interface, Store, that runs read transactions (View) and read-write
 // transactions (Update) over any number of them.
 //
