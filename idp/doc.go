@@ -11,6 +11,14 @@
 // outbox of SMS and e-mail codes at /_caldera/outbox?pool=&username=. The
 // operations answered are listed by Operations.
 //
+// This package composes the layers below it (docs/architecture.md, "idp:
+// the local server's layers"): idp/wire (the AWS JSON 1.1 front end),
+// idp/userpool (the user-pool domain and sign-in state machine),
+// idp/store (records and transactional storage) and idp/tokens (keys and
+// every JWT). Its own API — New, Options, Server and the Go set-up
+// methods — is what callers use; the types it names are aliases of those
+// packages' types.
+//
 // What it promises:
 //
 //   - Passwords are stored only as SRP verifiers (docs/protocol.md §3). USER_SRP_AUTH
@@ -36,8 +44,12 @@
 //   - ID and access tokens are RS256 JWTs (crypto/rsa) with Cognito's claims
 //     and numeric iat/exp, issuer <endpoint>/<poolId>; refresh tokens are
 //     opaque, stored as hashes, and revocable (RevokeToken, GlobalSignOut).
-//   - State is in memory, or in a bbolt file (OpenBoltStore) where every
-//     change is committed before the answer is sent.
+//   - State is in memory, or in a bbolt file (OpenBoltStore). Each operation
+//     commits its writes in one transaction before it answers (with a bbolt
+//     file: fsynced, concurrent operations sharing the sync), so a crash
+//     loses nothing acknowledged and leaves no half-finished operation.
+//   - No lock is shared across sign-ins while SRP, verifier or RSA work
+//     runs: the server uses every core.
 //
 // The Go API sets a server up without HTTP: CreatePool, CreateClient,
 // CreateUser, ApplySeed (and ReadSeedFile), and reads what it would have

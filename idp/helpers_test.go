@@ -243,3 +243,17 @@ func (h *harness) srpSignIn(f fixture, username, password string) (map[string]an
 func secretHash(f fixture, username string) string {
 	return challenge.SecretHash(f.secret, username, f.client)
 }
+
+// Cognito's messages, as the tests expect them on the wire.
+const (
+	msgIncorrect      = "Incorrect username or password."
+	msgUserNotExist   = "User does not exist."
+	msgInvalidSession = "Invalid session for the user, session is expired."
+	msgAttempts       = "Password attempts exceeded"
+	msgDeviceNotExist = "Device does not exist."
+	msgTimestamp      = "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
+	msgBadAccessToken = "Invalid Access Token"
+	msgRevokedToken   = "Access Token has been revoked"
+	msgBadRefresh     = "Invalid Refresh Token"
+	msgCodeMismatch   = "Invalid code received for user"
+)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/caldera-srp/caldera/idp/store"
 )
 
 // Seed declares pools with their clients and users, for `caldera serve
@@ -66,10 +68,11 @@ func (s *Server) ApplySeed(sd *Seed) (*SeedResult, error) {
 	res := &SeedResult{}
 	for i, sp := range sd.Pools {
 		var pool Pool
-		s.mu.Lock()
-		existing := s.pools[sp.ID]
-		s.mu.Unlock()
-		if sp.ID != "" && existing != nil {
+		var existing *store.Pool
+		if sp.ID != "" {
+			existing, _ = s.svc.Pool(sp.ID)
+		}
+		if existing != nil {
 			pool = Pool{ID: existing.ID, Name: existing.Name}
 		} else {
 			var err error
@@ -79,10 +82,11 @@ func (s *Server) ApplySeed(sd *Seed) (*SeedResult, error) {
 		}
 		pr := SeedPoolResult{Pool: pool}
 		for j, cc := range sp.Clients {
-			s.mu.Lock()
-			ec := s.clients[cc.ID]
-			s.mu.Unlock()
-			if cc.ID != "" && ec != nil {
+			var ec *store.Client
+			if cc.ID != "" {
+				ec, _ = s.svc.Client(cc.ID)
+			}
+			if ec != nil {
 				if ec.PoolID != pool.ID {
 					return nil, fmt.Errorf("idp: seed client %q belongs to pool %s", cc.ID, ec.PoolID)
 				}
@@ -98,10 +102,7 @@ func (s *Server) ApplySeed(sd *Seed) (*SeedResult, error) {
 		for j, uc := range sp.Users {
 			u, err := s.CreateUser(pool.ID, uc)
 			if errors.Is(err, ErrUsernameExists) {
-				s.mu.Lock()
-				eu := s.findUserLocked(pool.ID, uc.Username)
-				s.mu.Unlock()
-				if eu != nil {
+				if eu, _ := s.svc.FindUser(pool.ID, uc.Username); eu != nil {
 					pr.Users = append(pr.Users, User{PoolID: pool.ID, Username: eu.Username, Sub: eu.Sub})
 					continue
 				}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,29 +14,24 @@ import (
 	"strings"
 	"sync"
 	"time"
-)
 
-const timeoutOpen = time.Second
+	"github.com/caldera-srp/caldera/idp/internal/rnd"
+	"github.com/caldera-srp/caldera/idp/store"
+	"github.com/caldera-srp/caldera/idp/tokens"
+	"github.com/caldera-srp/caldera/idp/userpool"
+	"github.com/caldera-srp/caldera/idp/wire"
+)
 
 // Defaults of Options.
 const (
-	DefaultRegion           = "us-east-1"
-	DefaultSessionTTL       = 3 * time.Minute
-	DefaultTimestampSkew    = 5 * time.Minute
-	DefaultMaxFailures      = 5
-	DefaultLockout          = time.Minute
-	DefaultMaxBodyBytes     = 1 << 20
-	DefaultCodeTTL          = 3 * time.Minute
-	defaultAccessTokenTTL   = time.Hour
-	defaultIDTokenTTL       = time.Hour
-	defaultRefreshTokenTTL  = 30 * 24 * time.Hour
-	defaultMaxOutbox        = 1000
-	maxMFAAttempts          = 3
-	defaultRSABits          = 2048
-	amzTargetPrefix         = "AWSCognitoIdentityProviderService."
-	contentTypeAmzJSON      = "application/x-amz-json-1.1"
-	outboxPath              = "/_caldera/outbox"
-	wellKnownJWKSPathSuffix = "/.well-known/jwks.json"
+	DefaultRegion        = userpool.DefaultRegion
+	DefaultSessionTTL    = userpool.DefaultSessionTTL
+	DefaultTimestampSkew = userpool.DefaultTimestampSkew
+	DefaultMaxFailures   = userpool.DefaultMaxFailures
+	DefaultLockout       = userpool.DefaultLockout
+	DefaultMaxBodyBytes  = 1 << 20
+	DefaultCodeTTL       = 3 * time.Minute
+	defaultRSABits       = 2048
 )
 
 // Options configure a Server. The zero value is usable: real clock,
@@ -49,8 +43,8 @@ type Options struct {
 	// Rand is the source of every secret the server draws: SRP b, keys,
 	// codes, tokens (crypto/rand.Reader when nil).
 	Rand io.Reader
-	// Store persists state (MemoryStore when nil). The server closes it in
-	// Close.
+	// Store persists state (an in-memory store when nil). The server
+	// closes it in Close.
 	Store Store
 	// Logger receives one line per request and the reason behind refusals
 	// that the wire answer keeps vague (nil: discard). Secrets are never
@@ -83,29 +77,39 @@ type Options struct {
 	CustomAuth CustomAuth
 }
 
+// Store persists the server's records in transactions; see package
+// idp/store. MemoryStore and BoltStore are its two engines.
+type Store = store.Store
+
+// MemoryStore keeps state in the process only; it is the default.
+type MemoryStore = store.Memory
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore { return store.NewMemory() }
+
+// BoltStore is a Store in a go.etcd.io/bbolt database file: every
+// operation's writes are one transaction, committed with fsync before the
+// answer is sent, and concurrent operations share commits.
+type BoltStore = store.Bolt
+
+// ErrStoreClosed is returned by a store after Close.
+var ErrStoreClosed = store.ErrClosed
+
+// OpenBoltStore opens (creating if needed, mode 0600) the database at path.
+// Only one process may hold it: a second opener waits up to a second and
+// then fails.
+func OpenBoltStore(path string) (*BoltStore, error) { return store.OpenBolt(path, time.Second) }
+
 // Server is a Cognito-compatible identity provider: an http.Handler speaking
 // the AWS JSON 1.1 protocol of AWSCognitoIdentityProviderService, plus Go
 // methods to set it up directly. It is safe for concurrent use.
 type Server struct {
 	opts  Options
 	clock func() time.Time
-	rand  io.Reader
 	store Store
 	log   *slog.Logger
-
-	signKey *rsa.PrivateKey
-	kid     string
-	sealer  *sealer
-
-	mu       sync.Mutex
-	pools    map[string]*poolRecord
-	clients  map[string]*clientRecord
-	users    map[string]*userRecord // userKey(pool, username)
-	devices  map[string]*deviceRecord
-	origins  map[string]*originRecord
-	sessions map[string]*authSession
-	failures map[string]*failureState // userKey
-	outbox   []Message
+	svc   *userpool.Service
+	wire  *wire.Handler
 
 	httpMu   sync.Mutex
 	httpSrv  *http.Server
@@ -113,148 +117,113 @@ type Server struct {
 	closed   bool
 }
 
-// New returns a Server with the given options, loading any state the Store
-// holds.
+// New returns a Server with the given options over the state the Store
+// holds (generating and storing the server keys on first start).
 func New(opts Options) (*Server, error) {
-	s := &Server{
-		opts:     opts,
-		clock:    opts.Clock,
-		rand:     opts.Rand,
-		store:    opts.Store,
-		log:      opts.Logger,
-		pools:    map[string]*poolRecord{},
-		clients:  map[string]*clientRecord{},
-		users:    map[string]*userRecord{},
-		devices:  map[string]*deviceRecord{},
-		origins:  map[string]*originRecord{},
-		sessions: map[string]*authSession{},
-		failures: map[string]*failureState{},
-	}
+	s := &Server{opts: opts, clock: opts.Clock, store: opts.Store, log: opts.Logger}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
-	if s.rand == nil {
-		s.rand = rand.Reader
+	if s.opts.Rand == nil {
+		s.opts.Rand = rand.Reader
 	}
 	if s.store == nil {
-		s.store = MemoryStore{}
+		s.store = store.NewMemory()
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.opts.Region == "" {
-		s.opts.Region = DefaultRegion
-	}
-	if s.opts.SessionTTL <= 0 {
-		s.opts.SessionTTL = DefaultSessionTTL
-	}
-	if s.opts.TimestampSkew <= 0 {
-		s.opts.TimestampSkew = DefaultTimestampSkew
-	}
-	if s.opts.MaxFailures <= 0 {
-		s.opts.MaxFailures = DefaultMaxFailures
-	}
-	if s.opts.Lockout <= 0 {
-		s.opts.Lockout = DefaultLockout
-	}
 	if s.opts.MaxBodyBytes <= 0 {
 		s.opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	var keys *metaKeys
-	err := s.store.Load(func(kind, key string, v []byte) error {
-		var err error
-		switch kind {
-		case kindMeta:
-			if key == "keys" {
-				keys = new(metaKeys)
-				err = json.Unmarshal(v, keys)
-			}
-		case kindPool:
-			r := new(poolRecord)
-			if err = json.Unmarshal(v, r); err == nil {
-				s.pools[r.ID] = r
-			}
-		case kindClient:
-			r := new(clientRecord)
-			if err = json.Unmarshal(v, r); err == nil {
-				s.clients[r.ID] = r
-			}
-		case kindUser:
-			r := new(userRecord)
-			if err = json.Unmarshal(v, r); err == nil {
-				s.users[userKey(r.PoolID, r.Username)] = r
-			}
-		case kindDevice:
-			r := new(deviceRecord)
-			if err = json.Unmarshal(v, r); err == nil {
-				s.devices[r.Key] = r
-			}
-		case kindOrigin:
-			r := new(originRecord)
-			if err = json.Unmarshal(v, r); err == nil {
-				s.origins[r.JTI] = r
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("idp: stored %s %q: %w", kind, key, err)
-		}
-		return nil
+	if err := s.store.Update(store.Migrate); err != nil {
+		return nil, fmt.Errorf("idp: migrate store: %w", err)
+	}
+	signKey, sealKey, err := s.initKeys()
+	if err != nil {
+		return nil, err
+	}
+	issuer, err := tokens.NewIssuer(signKey)
+	if err != nil {
+		return nil, err
+	}
+	s.svc, err = userpool.New(userpool.Config{
+		Store: s.store, Issuer: issuer, SealKey: sealKey, Clock: s.clock, Rand: s.opts.Rand, Logger: s.log,
+		Region: opts.Region, SessionTTL: opts.SessionTTL, TimestampSkew: opts.TimestampSkew,
+		MaxFailures: opts.MaxFailures, Lockout: opts.Lockout, CustomAuth: opts.CustomAuth,
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := s.initKeys(keys); err != nil {
-		return nil, err
+	s.wire = &wire.Handler{
+		Service: s.svc, Endpoint: s.requestEndpoint, MaxBodyBytes: s.opts.MaxBodyBytes,
+		Logger: s.log, Rand: s.opts.Rand,
 	}
 	return s, nil
 }
 
-func (s *Server) initKeys(keys *metaKeys) error {
+// initKeys loads the server keys, or draws the missing ones (the RSA key
+// outside any transaction) and stores them.
+func (s *Server) initKeys() (*rsa.PrivateKey, []byte, error) {
+	var keys *store.Keys
+	if err := s.store.View(func(tx store.Tx) error {
+		var err error
+		keys, err = store.GetKeys(tx)
+		return err
+	}); err != nil {
+		return nil, nil, fmt.Errorf("idp: load keys: %w", err)
+	}
 	if keys == nil {
-		keys = new(metaKeys)
+		keys = new(store.Keys)
 	}
 	changed := false
 	if len(keys.SealKey) != 32 {
-		keys.SealKey = make([]byte, 32)
-		if _, err := io.ReadFull(s.rand, keys.SealKey); err != nil {
-			return fmt.Errorf("idp: random: %w", err)
+		k, err := rnd.Bytes(s.opts.Rand, 32)
+		if err != nil {
+			return nil, nil, err
 		}
-		changed = true
+		keys.SealKey, changed = k, true
 	}
+	var signKey *rsa.PrivateKey
 	switch {
 	case s.opts.SigningKey != nil:
-		s.signKey = s.opts.SigningKey
+		signKey = s.opts.SigningKey
 	case len(keys.RSAKey) > 0:
 		k, err := x509.ParsePKCS8PrivateKey(keys.RSAKey)
 		rk, ok := k.(*rsa.PrivateKey)
 		if err != nil || !ok {
-			return fmt.Errorf("idp: stored signing key: %v", err)
+			return nil, nil, fmt.Errorf("idp: stored signing key: %v", err)
 		}
-		s.signKey = rk
+		signKey = rk
 	default:
 		// rsa.GenerateKey ignores its reader in recent Go versions unless
 		// asked otherwise; keys are random in every case.
-		k, err := rsa.GenerateKey(s.rand, defaultRSABits)
+		k, err := rsa.GenerateKey(s.opts.Rand, defaultRSABits)
 		if err != nil {
-			return fmt.Errorf("idp: generate signing key: %w", err)
+			return nil, nil, fmt.Errorf("idp: generate signing key: %w", err)
 		}
 		der, err := x509.MarshalPKCS8PrivateKey(k)
 		if err != nil {
-			return fmt.Errorf("idp: signing key: %w", err)
+			return nil, nil, fmt.Errorf("idp: signing key: %w", err)
 		}
-		s.signKey, keys.RSAKey = k, der
-		changed = true
+		signKey, keys.RSAKey, changed = k, der, true
 	}
 	if changed {
-		if err := s.store.Put(kindMeta, "keys", mustJSON(keys)); err != nil {
-			return fmt.Errorf("idp: store keys: %w", err)
+		if err := s.store.Update(func(tx store.Tx) error { return store.PutKeys(tx, keys) }); err != nil {
+			return nil, nil, fmt.Errorf("idp: store keys: %w", err)
 		}
 	}
-	s.kid = keyID(&s.signKey.PublicKey)
-	var err error
-	s.sealer, err = newSealer(keys.SealKey)
-	return err
+	return signKey, keys.SealKey, nil
 }
+
+// ServeHTTP implements http.Handler: POST / with X-Amz-Target for the API,
+// GET /<poolId>/.well-known/jwks.json for a pool's keys and
+// GET /_caldera/outbox?username=&pool= for the local message outbox.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.wire.ServeHTTP(w, r) }
+
+// Operations returns the names of the API operations the server answers,
+// for documentation and tests.
+func Operations() []string { return wire.Operations() }
 
 // Start listens on addr (":0" picks a free port) and serves in the
 // background. Endpoint returns the URL to give clients.
@@ -293,6 +262,17 @@ func (s *Server) Endpoint() string {
 	return "http://" + s.listener.Addr().String()
 }
 
+func (s *Server) requestEndpoint(r *http.Request) string {
+	if e := s.Endpoint(); e != "" {
+		return e
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
 // Issuer returns the token issuer of a pool: Endpoint() + "/" + poolID.
 func (s *Server) Issuer(poolID string) string { return s.Endpoint() + "/" + poolID }
 
@@ -313,8 +293,6 @@ func (s *Server) Close() error {
 		err = srv.Shutdown(ctx)
 		cancel()
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if cerr := s.store.Close(); err == nil {
 		err = cerr
 	}
@@ -322,20 +300,3 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) now() time.Time { return s.clock() }
-
-// persist writes a record through to the store. Called with s.mu held.
-func (s *Server) persist(kind, key string, v any) *Error {
-	if err := s.store.Put(kind, key, mustJSON(v)); err != nil {
-		s.log.Error("idp: store put", "kind", kind, "err", err)
-		return errInternal(err)
-	}
-	return nil
-}
-
-func (s *Server) unpersist(kind, key string) *Error {
-	if err := s.store.Delete(kind, key); err != nil {
-		s.log.Error("idp: store delete", "kind", kind, "err", err)
-		return errInternal(err)
-	}
-	return nil
-}

@@ -1,8 +1,9 @@
 // Package lint holds static checks: tests that read the module's source and
 // fail when a rule stops holding. lint_test.go keeps the constant-time code
 // (srp, internal/mont) free of math/big and variable-time comparisons;
-// layers_test.go enforces the import layering of docs/architecture.md. It
-// has no non-test code.
+// layers_test.go enforces the import layering of docs/architecture.md, and
+// idp_layers_test.go the layering of the local server's packages under idp.
+// It has no non-test code.
 package lint
 
 import (

@@ -1,14 +1,20 @@
-package idp
+package userpool
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/caldera-srp/caldera/idp/internal/rnd"
+	"github.com/caldera-srp/caldera/idp/store"
 	"github.com/caldera-srp/caldera/srp"
 )
+
+// DefaultPasswordPolicy is the policy of a pool created without one.
+var DefaultPasswordPolicy = store.PasswordPolicy{MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true}
 
 // PoolConfig describes a user pool for CreatePool and the seed file.
 type PoolConfig struct {
@@ -27,19 +33,13 @@ type PoolConfig struct {
 	// those instead of a user name; the internal name is then the sub.
 	UsernameAttributes []string `json:"usernameAttributes,omitempty"`
 	// AliasAttributes let users sign in with these as well as their name.
-	AliasAttributes        []string             `json:"aliasAttributes,omitempty"`
-	AutoVerifiedAttributes []string             `json:"autoVerifiedAttributes,omitempty"`
-	DeviceConfiguration    *DeviceConfiguration `json:"deviceConfiguration,omitempty"`
-	PasswordPolicy         *PasswordPolicy      `json:"passwordPolicy,omitempty"`
+	AliasAttributes        []string                   `json:"aliasAttributes,omitempty"`
+	AutoVerifiedAttributes []string                   `json:"autoVerifiedAttributes,omitempty"`
+	DeviceConfiguration    *store.DeviceConfiguration `json:"deviceConfiguration,omitempty"`
+	PasswordPolicy         *store.PasswordPolicy      `json:"passwordPolicy,omitempty"`
 	// FirstAuthFactors are the USER_AUTH first factors: "PASSWORD" (default),
 	// "EMAIL_OTP", "SMS_OTP".
 	FirstAuthFactors []string `json:"firstAuthFactors,omitempty"`
-}
-
-// Pool identifies a created pool.
-type Pool struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
 }
 
 // ClientConfig describes an app client for CreateClient and the seed file.
@@ -58,13 +58,6 @@ type ClientConfig struct {
 	AccessTokenValidity  time.Duration `json:"-"`
 	IDTokenValidity      time.Duration `json:"-"`
 	RefreshTokenValidity time.Duration `json:"-"`
-}
-
-// Client identifies a created app client.
-type Client struct {
-	PoolID string `json:"poolId"`
-	ID     string `json:"id"`
-	Secret string `json:"secret,omitempty"`
 }
 
 // UserConfig describes a user for CreateUser and the seed file.
@@ -88,33 +81,17 @@ type UserConfig struct {
 	PreferredMFA string `json:"preferredMfa,omitempty"`
 }
 
-// User identifies a created user: Username is the internal name
-// (USER_ID_FOR_SRP), Sub its immutable id.
-type User struct {
-	PoolID   string `json:"poolId"`
-	Username string `json:"username"`
-	Sub      string `json:"sub"`
-}
-
 var poolIDPattern = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
 
 // CreatePool creates a user pool.
-func (s *Server) CreatePool(cfg PoolConfig) (Pool, error) {
-	p, err := s.createPool(cfg)
-	if err != nil {
-		return Pool{}, err
-	}
-	return Pool{ID: p.ID, Name: p.Name}, nil
-}
-
-func (s *Server) createPool(cfg PoolConfig) (*poolRecord, *Error) {
+func (s *Service) CreatePool(cfg PoolConfig) (*store.Pool, *Error) {
 	id := cfg.ID
 	if id == "" {
-		suffix, err := s.randomString(9, alnum)
+		suffix, err := rnd.String(s.cfg.Rand, 9, rnd.Alnum)
 		if err != nil {
 			return nil, errInternal(err)
 		}
-		id = s.opts.Region + "_" + suffix
+		id = s.cfg.Region + "_" + suffix
 	}
 	if !poolIDPattern.MatchString(id) || len(id) > 55 {
 		return nil, errParam("1 validation error detected: Value '%s' at 'userPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+", id)
@@ -142,7 +119,7 @@ func (s *Server) createPool(cfg PoolConfig) (*poolRecord, *Error) {
 		pol.MinimumLength = 8
 	}
 	now := s.now()
-	p := &poolRecord{
+	p := &store.Pool{
 		ID: id, Name: cfg.Name, CreatedAt: now, ModifiedAt: now, MFA: mfa,
 		SoftwareTokenMFA: cfg.SoftwareTokenMFA, SMSMFA: cfg.SMSMFA, EmailMFA: cfg.EmailMFA,
 		UsernameAttributes: cfg.UsernameAttributes, AliasAttributes: cfg.AliasAttributes,
@@ -152,25 +129,73 @@ func (s *Server) createPool(cfg PoolConfig) (*poolRecord, *Error) {
 	if mfa != "OFF" && !p.SoftwareTokenMFA && !p.SMSMFA && !p.EmailMFA {
 		p.SoftwareTokenMFA = true
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.pools[id]; ok {
-		return nil, errParam("User pool %s already exists.", id)
-	}
-	if err := s.persist(kindPool, id, p); err != nil {
+	err := s.update(func(tx store.Tx) error {
+		if old, err := store.GetPool(tx, id); err != nil || old != nil {
+			if err != nil {
+				return err
+			}
+			return errParam("User pool %s already exists.", id)
+		}
+		return store.PutPool(tx, p)
+	})
+	if err != nil {
 		return nil, err
 	}
-	s.pools[id] = p
-	return clone(p), nil
+	return p, nil
 }
 
-// CreateClient creates an app client in a pool.
-func (s *Server) CreateClient(poolID string, cfg ClientConfig) (Client, error) {
-	c, err := s.createClient(poolID, cfg)
-	if err != nil {
-		return Client{}, err
-	}
-	return Client{PoolID: c.PoolID, ID: c.ID, Secret: c.Secret}, nil
+// Pool returns a pool.
+func (s *Service) Pool(id string) (*store.Pool, *Error) {
+	var p *store.Pool
+	err := s.view(func(tx store.Tx) error {
+		var err error
+		if p, err = store.GetPool(tx, id); err == nil && p == nil {
+			return errPoolNotFound(id)
+		}
+		return err
+	})
+	return p, err
+}
+
+// SetMFAConfigInput is SetUserPoolMfaConfig's request: nil fields leave
+// the setting as it is.
+type SetMFAConfigInput struct {
+	PoolID           string
+	MFA              string // "" keeps it
+	SoftwareTokenMFA *bool
+	SMSMFA, EmailMFA bool // true enables the factor
+}
+
+// SetMFAConfig changes a pool's MFA configuration and returns the pool.
+func (s *Service) SetMFAConfig(in SetMFAConfigInput) (*store.Pool, *Error) {
+	var np *store.Pool
+	err := s.update(func(tx store.Tx) error {
+		p, err := store.GetPool(tx, in.PoolID)
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return errPoolNotFound(in.PoolID)
+		}
+		if in.MFA != "" {
+			if in.MFA != "OFF" && in.MFA != "ON" && in.MFA != "OPTIONAL" {
+				return errParam("Invalid MfaConfiguration %q", in.MFA)
+			}
+			p.MFA = in.MFA
+		}
+		if in.SoftwareTokenMFA != nil {
+			p.SoftwareTokenMFA = *in.SoftwareTokenMFA
+		}
+		p.SMSMFA = p.SMSMFA || in.SMSMFA
+		p.EmailMFA = p.EmailMFA || in.EmailMFA
+		if p.MFA != "OFF" && !p.SoftwareTokenMFA && !p.SMSMFA && !p.EmailMFA {
+			return errParam("At least one MFA method must be enabled when MFA is ON or OPTIONAL.")
+		}
+		p.ModifiedAt = s.now()
+		np = p
+		return store.PutPool(tx, p)
+	})
+	return np, err
 }
 
 var knownFlows = []string{
@@ -179,7 +204,8 @@ var knownFlows = []string{
 	"USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY",
 }
 
-func (s *Server) createClient(poolID string, cfg ClientConfig) (*clientRecord, *Error) {
+// CreateClient creates an app client in a pool.
+func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, *Error) {
 	for _, f := range cfg.ExplicitAuthFlows {
 		if !slices.Contains(knownFlows, f) {
 			return nil, errParam("Invalid ExplicitAuthFlows value %q", f)
@@ -188,14 +214,14 @@ func (s *Server) createClient(poolID string, cfg ClientConfig) (*clientRecord, *
 	id := cfg.ID
 	if id == "" {
 		var err error
-		if id, err = s.randomString(26, "0123456789abcdefghijklmnopqrstuvwxyz"); err != nil {
+		if id, err = rnd.String(s.cfg.Rand, 26, "0123456789abcdefghijklmnopqrstuvwxyz"); err != nil {
 			return nil, errInternal(err)
 		}
 	}
 	secret := cfg.Secret
 	if secret == "" && cfg.GenerateSecret {
 		var err error
-		if secret, err = s.randomString(51, "0123456789abcdefghijklmnopqrstuvwxyz"); err != nil {
+		if secret, err = rnd.String(s.cfg.Rand, 51, "0123456789abcdefghijklmnopqrstuvwxyz"); err != nil {
 			return nil, errInternal(err)
 		}
 	}
@@ -206,32 +232,62 @@ func (s *Server) createClient(poolID string, cfg ClientConfig) (*clientRecord, *
 	if cfg.Name == "" {
 		cfg.Name = id
 	}
-	c := &clientRecord{
+	c := &store.Client{
 		PoolID: poolID, ID: id, Name: cfg.Name, Secret: secret, Flows: flows,
 		AccessTTL: cfg.AccessTokenValidity, IDTTL: cfg.IDTokenValidity, RefreshTTL: cfg.RefreshTokenValidity,
 		CreatedAt: s.now(),
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.pools[poolID] == nil {
-		return nil, errPoolNotFound(poolID)
-	}
-	if _, ok := s.clients[id]; ok {
-		return nil, errParam("Client %s already exists.", id)
-	}
-	if err := s.persist(kindClient, id, c); err != nil {
+	err := s.update(func(tx store.Tx) error {
+		p, err := store.GetPool(tx, poolID)
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return errPoolNotFound(poolID)
+		}
+		old, err := store.GetClient(tx, id)
+		if err != nil {
+			return err
+		}
+		if old != nil {
+			return errParam("Client %s already exists.", id)
+		}
+		return store.PutClient(tx, c)
+	})
+	if err != nil {
 		return nil, err
 	}
-	s.clients[id] = c
-	return clone(c), nil
+	return c, nil
 }
 
-func errPoolNotFound(poolID string) *Error {
-	return errNotFound("User pool %s does not exist.", poolID)
+// Client returns an app client by id, in any pool.
+func (s *Service) Client(id string) (*store.Client, *Error) {
+	var cl *store.Client
+	err := s.view(func(tx store.Tx) error {
+		var err error
+		cl, err = clientFor(tx, id)
+		return err
+	})
+	return cl, err
+}
+
+// clientFor looks up an app client.
+func clientFor(tx store.Tx, id string) (*store.Client, error) {
+	cl, err := store.GetClient(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if cl == nil {
+		if id == "" {
+			return nil, errParam("1 validation error detected: Value null at 'clientId' failed to satisfy constraint: Member must not be null")
+		}
+		return nil, errNotFound("User pool client %s does not exist.", id)
+	}
+	return cl, nil
 }
 
 // allows reports whether the client permits an auth flow.
-func (c *clientRecord) allows(flow string) bool {
+func allows(c *store.Client, flow string) bool {
 	legacy := map[string]string{
 		"ALLOW_USER_PASSWORD_AUTH":       "USER_PASSWORD_AUTH",
 		"ALLOW_ADMIN_USER_PASSWORD_AUTH": "ADMIN_NO_SRP_AUTH",
@@ -244,23 +300,17 @@ func (c *clientRecord) allows(flow string) bool {
 }
 
 // CreateUser creates a user with a password (stored only as an SRP
-// verifier). See UserConfig.
-func (s *Server) CreateUser(poolID string, cfg UserConfig) (User, error) {
-	u, err := s.createUser(poolID, cfg, "")
-	if err != nil {
-		return User{}, err
-	}
-	return User{PoolID: u.PoolID, Username: u.Username, Sub: u.Sub}, nil
+// verifier). The verifier is computed before the transaction.
+func (s *Service) CreateUser(poolID string, cfg UserConfig) (*store.User, *Error) {
+	return s.createUser(poolID, cfg, nil)
 }
 
-// createUser makes the record: internal name, sub, verifier. The verifier
-// is computed outside the lock.
-func (s *Server) createUser(poolID string, cfg UserConfig, clientID string) (*userRecord, *Error) {
-	s.mu.Lock()
-	p := s.pools[poolID]
-	s.mu.Unlock()
-	if p == nil {
-		return nil, errPoolNotFound(poolID)
+// createUser makes the record: internal name, sub, verifier; edit, when
+// set, completes it inside the transaction (SignUp's code).
+func (s *Service) createUser(poolID string, cfg UserConfig, edit func(*store.User)) (*store.User, *Error) {
+	p, err := s.Pool(poolID)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Username == "" {
 		return nil, errParam("Missing required parameter Username")
@@ -268,9 +318,9 @@ func (s *Server) createUser(poolID string, cfg UserConfig, clientID string) (*us
 	if err := checkPassword(p.PasswordPolicy, cfg.Password); err != nil {
 		return nil, err
 	}
-	attrs := map[string]string{}
-	for k, v := range cfg.Attributes {
-		attrs[k] = v
+	attrs := maps.Clone(cfg.Attributes)
+	if attrs == nil {
+		attrs = map[string]string{}
 	}
 	sub := s.newID()
 	username := cfg.Username
@@ -291,19 +341,19 @@ func (s *Server) createUser(poolID string, cfg UserConfig, clientID string) (*us
 			attrs[a+"_verified"] = "true"
 		}
 	}
-	v, err := srp.NewPasswordVerifier(s.rand, srpPoolName(poolID), username, cfg.Password)
-	if err != nil {
-		return nil, errInternal(err)
+	v, verr := srp.NewPasswordVerifier(s.cfg.Rand, srpPoolName(poolID), username, cfg.Password)
+	if verr != nil {
+		return nil, errInternal(verr)
 	}
 	now := s.now()
-	status := StatusConfirmed
+	status := store.StatusConfirmed
 	switch {
 	case cfg.Unconfirmed:
-		status = StatusUnconfirmed
+		status = store.StatusUnconfirmed
 	case cfg.Temporary:
-		status = StatusForceChangePassword
+		status = store.StatusForceChangePassword
 	}
-	u := &userRecord{
+	u := &store.User{
 		PoolID: poolID, Username: username, Sub: sub, Attrs: attrs, Status: status, Enabled: true,
 		Salt: v.Salt, V: v.V, CreatedAt: now, ModifiedAt: now,
 		SMSMFAEnabled: cfg.SMSMFA, EmailMFAEnabled: cfg.EmailMFA, PreferredMFA: cfg.PreferredMFA,
@@ -311,18 +361,36 @@ func (s *Server) createUser(poolID string, cfg UserConfig, clientID string) (*us
 	if cfg.TOTPSecret != "" {
 		u.TOTPSecret, u.TOTPVerified, u.TOTPEnabled = cfg.TOTPSecret, true, true
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.findUserLocked(poolID, cfg.Username) != nil || s.users[userKey(poolID, username)] != nil {
-		if len(p.UsernameAttributes) > 0 {
-			return nil, apiErr("UsernameExistsException", "An account with the given email already exists.")
-		}
-		return nil, apiErr("UsernameExistsException", "User account already exists")
+	if edit != nil {
+		edit(u)
 	}
-	if err := s.persist(kindUser, userKey(poolID, username), u); err != nil {
+	err = s.update(func(tx store.Tx) error {
+		p, err := store.GetPool(tx, poolID)
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return errPoolNotFound(poolID)
+		}
+		byName, err := findUser(tx, p, cfg.Username)
+		if err != nil {
+			return err
+		}
+		byKey, err := store.GetUser(tx, poolID, username)
+		if err != nil {
+			return err
+		}
+		if byName != nil || byKey != nil {
+			if len(p.UsernameAttributes) > 0 {
+				return apiErr("UsernameExistsException", "An account with the given email already exists.")
+			}
+			return apiErr("UsernameExistsException", "User account already exists")
+		}
+		return store.PutUser(tx, u)
+	})
+	if err != nil {
 		return nil, err
 	}
-	s.users[userKey(poolID, username)] = u
 	return u, nil
 }
 
@@ -333,39 +401,59 @@ func srpPoolName(poolID string) string {
 	return name
 }
 
-// findUserLocked finds a user by internal name, or by an alias attribute
-// when the pool has UsernameAttributes or AliasAttributes (docs/protocol.md §5).
-// Called with s.mu held.
-func (s *Server) findUserLocked(poolID, name string) *userRecord {
-	if name == "" {
-		return nil
+// RegionOf is the region prefix of a pool id.
+func RegionOf(poolID string) string {
+	r, _, _ := strings.Cut(poolID, "_")
+	return r
+}
+
+// findUser finds a user by internal name, or by an alias attribute when
+// the pool has UsernameAttributes or AliasAttributes (docs/protocol.md §5),
+// through the store's alias index (e-mail addresses without regard to
+// case).
+func findUser(tx store.Tx, p *store.Pool, name string) (*store.User, error) {
+	if name == "" || p == nil {
+		return nil, nil
 	}
-	if u := s.users[userKey(poolID, name)]; u != nil {
-		return u
+	u, err := store.GetUser(tx, p.ID, name)
+	if err != nil || u != nil {
+		return u, err
 	}
-	p := s.pools[poolID]
-	if p == nil {
-		return nil
-	}
-	aliases := append(slices.Clone(p.UsernameAttributes), p.AliasAttributes...)
-	if len(aliases) == 0 {
-		return nil
-	}
-	for _, u := range s.users {
-		if u.PoolID != poolID {
+	for _, a := range append(slices.Clone(p.UsernameAttributes), p.AliasAttributes...) {
+		internal, err := store.UserByAlias(tx, p.ID, a, name)
+		if err != nil || internal == "" {
+			if err != nil {
+				return nil, err
+			}
 			continue
 		}
-		for _, a := range aliases {
-			if v := u.Attrs[a]; v != "" && (v == name || (a == "email" && strings.EqualFold(v, name))) {
-				return u
-			}
-		}
+		return store.GetUser(tx, p.ID, internal)
 	}
-	return nil
+	return nil, nil
+}
+
+// findUserIn is findUser for a pool id.
+func findUserIn(tx store.Tx, poolID, name string) (*store.User, error) {
+	p, err := store.GetPool(tx, poolID)
+	if err != nil {
+		return nil, err
+	}
+	return findUser(tx, p, name)
+}
+
+// FindUser finds a user by name or alias.
+func (s *Service) FindUser(poolID, name string) (*store.User, *Error) {
+	var u *store.User
+	err := s.view(func(tx store.Tx) error {
+		var err error
+		u, err = adminUser(tx, poolID, name)
+		return err
+	})
+	return u, err
 }
 
 // checkPassword applies a pool's password policy.
-func checkPassword(p PasswordPolicy, pw string) *Error {
+func checkPassword(p store.PasswordPolicy, pw string) *Error {
 	fail := func(why string) *Error {
 		return apiErr("InvalidPasswordException", "Password did not conform with policy: %s", why)
 	}
@@ -398,10 +486,9 @@ func checkPassword(p PasswordPolicy, pw string) *Error {
 	return nil
 }
 
-// setPassword replaces a user's verifier. Computed outside the lock; the
-// caller stores the result with s.mu held.
-func (s *Server) passwordVerifier(poolID, username, password string) (*srp.Verifier, *Error) {
-	v, err := srp.NewPasswordVerifier(s.rand, srpPoolName(poolID), username, password)
+// passwordVerifier computes a new verifier (outside any transaction).
+func (s *Service) passwordVerifier(poolID, username, password string) (*srp.Verifier, *Error) {
+	v, err := srp.NewPasswordVerifier(s.cfg.Rand, srpPoolName(poolID), username, password)
 	if err != nil {
 		return nil, errInternal(err)
 	}

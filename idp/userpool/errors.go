@@ -1,4 +1,4 @@
-package idp
+package userpool
 
 import (
 	"errors"
@@ -6,12 +6,12 @@ import (
 	"net/http"
 )
 
-// Error is a service error as the server answers it: the Cognito error type
-// (the JSON "__type"), its message and the HTTP status. Handlers return it;
-// the HTTP layer writes it as {"__type": Type, "message": Message}
-// (docs/protocol.md §7, §9). Go callers of the embedding API (CreatePool,
-// CreateUser, …) get the same values and can match them with errors.As, or
-// with errors.Is against one of the Err* sentinels.
+// Error is a service error as Cognito names it: the error type (the wire's
+// "__type"), its message and the HTTP status the wire answers it with
+// (docs/protocol.md §7, §9). Every operation of this package returns its
+// refusals as *Error; anything else (a store failure) is an internal error.
+// Callers match them with errors.As, or with errors.Is against one of the
+// Err* sentinels.
 type Error struct {
 	Type    string // e.g. "NotAuthorizedException"
 	Message string // Cognito's message, verbatim where known
@@ -21,7 +21,7 @@ type Error struct {
 func (e *Error) Error() string { return fmt.Sprintf("idp: %s: %s", e.Type, e.Message) }
 
 // Is reports whether target is an *Error of the same Type, so that
-// errors.Is(err, idp.ErrNotAuthorized) matches any message.
+// errors.Is(err, ErrNotAuthorized) matches any message.
 func (e *Error) Is(target error) bool {
 	var t *Error
 	return errors.As(target, &t) && t.Type == e.Type && (t.Message == "" || t.Message == e.Message)
@@ -44,7 +44,9 @@ var (
 	ErrInternal                 = &Error{Type: "InternalErrorException"}
 )
 
-func apiErr(typ, format string, args ...any) *Error {
+// NewError returns an *Error of type typ with a formatted message; the
+// status is 500 for InternalErrorException and 400 otherwise.
+func NewError(typ, format string, args ...any) *Error {
 	msg := format
 	if len(args) > 0 {
 		msg = fmt.Sprintf(format, args...)
@@ -55,6 +57,8 @@ func apiErr(typ, format string, args ...any) *Error {
 	}
 	return &Error{Type: typ, Message: msg, Status: st}
 }
+
+var apiErr = NewError
 
 // Messages Cognito uses; a client may show them to people, so they are kept
 // as the service words them.
@@ -74,12 +78,40 @@ const (
 
 func errIncorrect() *Error  { return apiErr("NotAuthorizedException", msgIncorrect) }
 func errBadSession() *Error { return apiErr("NotAuthorizedException", msgInvalidSession) }
+func errLocked() *Error     { return apiErr("PasswordAttemptsExceededException", msgAttempts) }
+
+// errInternal wraps an unexpected failure (store, random source) as an
+// InternalErrorException.
 func errInternal(err error) *Error {
 	return apiErr("InternalErrorException", "Internal error: %v", err)
 }
-func errParam(format string, args ...any) *Error {
+
+// ErrParam is an InvalidParameterException.
+func ErrParam(format string, args ...any) *Error {
 	return apiErr("InvalidParameterException", format, args...)
 }
+
+var errParam = ErrParam
+
 func errNotFound(format string, args ...any) *Error {
 	return apiErr("ResourceNotFoundException", format, args...)
+}
+
+func errPoolNotFound(poolID string) *Error {
+	return errNotFound("User pool %s does not exist.", poolID)
+}
+
+func errUserNotFound() *Error { return apiErr("UserNotFoundException", msgUserNotExist) }
+
+// asError turns a transaction's error into an *Error: a refusal passes
+// through, anything else is internal.
+func asError(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return errInternal(err)
 }

@@ -1,0 +1,522 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Record kinds: the bucket names of the engines. They and the records'
+// JSON field names are the file format of a Bolt store; the first six are
+// those of the single-package server, so its files open unchanged.
+const (
+	KindMeta    = "meta"
+	KindPool    = "pool"
+	KindClient  = "client"
+	KindUser    = "user"
+	KindDevice  = "device"
+	KindOrigin  = "origin"
+	KindFailure = "failure"
+	KindAlias   = "alias"
+)
+
+// AliasAttributes are the user attributes a pool may let users sign in
+// with (UsernameAttributes, AliasAttributes); the store indexes them for
+// every user (kind "alias", key AliasKey, value the internal name).
+var AliasAttributes = []string{"email", "phone_number", "preferred_username"}
+
+// schemaVersion is the format of the records: 2 adds the alias index.
+const schemaVersion = 2
+
+// User statuses, as Cognito names them.
+const (
+	StatusConfirmed           = "CONFIRMED"
+	StatusUnconfirmed         = "UNCONFIRMED"
+	StatusForceChangePassword = "FORCE_CHANGE_PASSWORD"
+	StatusResetRequired       = "RESET_REQUIRED"
+)
+
+// PasswordPolicy is a pool's password policy (Cognito's defaults: at least 8
+// characters with upper case, lower case, a digit and a symbol).
+type PasswordPolicy struct {
+	MinimumLength    int  `json:"MinimumLength,omitempty"`
+	RequireUppercase bool `json:"RequireUppercase"`
+	RequireLowercase bool `json:"RequireLowercase"`
+	RequireNumbers   bool `json:"RequireNumbers"`
+	RequireSymbols   bool `json:"RequireSymbols"`
+}
+
+// DeviceConfiguration is a pool's device tracking. A pool without one issues
+// no NewDeviceMetadata.
+type DeviceConfiguration struct {
+	ChallengeRequiredOnNewDevice     bool `json:"ChallengeRequiredOnNewDevice"`
+	DeviceOnlyRememberedOnUserPrompt bool `json:"DeviceOnlyRememberedOnUserPrompt"`
+}
+
+// Pool is a user pool. Key: ID.
+type Pool struct {
+	ID                 string
+	Name               string
+	CreatedAt          time.Time
+	ModifiedAt         time.Time
+	MFA                string // OFF, ON, OPTIONAL
+	SoftwareTokenMFA   bool
+	SMSMFA             bool
+	EmailMFA           bool
+	UsernameAttributes []string
+	AliasAttributes    []string
+	AutoVerified       []string
+	Device             *DeviceConfiguration
+	PasswordPolicy     PasswordPolicy
+	FirstFactors       []string // USER_AUTH AllowedFirstAuthFactors
+}
+
+// Client is an app client of a pool. Key: ID (client ids are global).
+type Client struct {
+	PoolID     string
+	ID         string
+	Name       string
+	Secret     string
+	Flows      []string
+	AccessTTL  time.Duration
+	IDTTL      time.Duration
+	RefreshTTL time.Duration
+	CreatedAt  time.Time
+}
+
+// User is a user of a pool. Key: UserKey(PoolID, Username).
+type User struct {
+	PoolID      string
+	Username    string // internal name, USER_ID_FOR_SRP
+	Sub         string
+	Attrs       map[string]string
+	Status      string
+	Enabled     bool
+	Salt        []byte // padHex salt of the password verifier
+	V           []byte // the password verifier; the password itself is never kept
+	CreatedAt   time.Time
+	ModifiedAt  time.Time
+	ConfirmCode string // pending sign-up confirmation code
+	CodeExpires time.Time
+
+	TOTPSecret      string // base32, verified or pending
+	TOTPVerified    bool
+	TOTPEnabled     bool
+	TOTPLastStep    int64 // last accepted step, refused again (replay)
+	SMSMFAEnabled   bool
+	EmailMFAEnabled bool
+	PreferredMFA    string
+}
+
+// Device is a device of a user. Key: Key (device keys are global).
+type Device struct {
+	PoolID     string
+	Username   string
+	Key        string
+	GroupKey   string
+	Name       string
+	Salt       []byte
+	V          []byte
+	Confirmed  bool
+	Remembered bool
+	CreatedAt  time.Time
+	ModifiedAt time.Time
+	LastAuthAt time.Time
+}
+
+// Origin is one sign-in: its refresh token (kept as a hash) and the
+// origin_jti that every token of that sign-in carries. Revoking it revokes
+// the refresh token and all access tokens derived from it. Key: JTI.
+// DeviceKey names the device the sign-in used; the device may have been
+// forgotten since.
+type Origin struct {
+	JTI         string
+	PoolID      string
+	ClientID    string
+	Username    string
+	DeviceKey   string
+	RefreshHash []byte
+	AuthTime    time.Time
+	IssuedAt    time.Time
+	ExpiresAt   time.Time
+	Revoked     bool
+}
+
+// Failures counts a user's consecutive failed sign-in proofs; a user with
+// none has no record. Key: UserKey(PoolID, Username).
+type Failures struct {
+	PoolID      string
+	Username    string
+	Count       int
+	LockedUntil time.Time
+}
+
+// Keys are the server's secrets (meta record "keys").
+type Keys struct {
+	RSAKey  []byte // PKCS #8 DER of the token signing key
+	SealKey []byte // 32 bytes, AES-256-GCM for SECRET_BLOCK
+}
+
+// UserKey is the key of a user (and of its Failures): pool id, "/", name.
+// Pool ids contain no "/", so UserKey(p, "") is the prefix of p's users.
+func UserKey(poolID, username string) string { return poolID + "/" + username }
+
+func get[R any](tx Tx, kind, key string) (*R, error) {
+	b, err := tx.Get(kind, key)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	r := new(R)
+	if err := json.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("idp/store: stored %s %q: %w", kind, key, err)
+	}
+	return r, nil
+}
+
+func put(tx Tx, kind, key string, r any) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("idp/store: encode %s %q: %w", kind, key, err)
+	}
+	return tx.Put(kind, key, b)
+}
+
+func each[R any](tx Tx, kind, prefix string, fn func(*R) error) error {
+	return tx.ForEach(kind, prefix, func(key string, b []byte) error {
+		r := new(R)
+		if err := json.Unmarshal(b, r); err != nil {
+			return fmt.Errorf("idp/store: stored %s %q: %w", kind, key, err)
+		}
+		return fn(r)
+	})
+}
+
+// GetPool returns a pool, or nil.
+func GetPool(tx Tx, id string) (*Pool, error) { return get[Pool](tx, KindPool, id) }
+
+// PutPool stores a pool.
+func PutPool(tx Tx, p *Pool) error { return put(tx, KindPool, p.ID, p) }
+
+// Pools calls fn for every pool.
+func Pools(tx Tx, fn func(*Pool) error) error { return each(tx, KindPool, "", fn) }
+
+// GetClient returns an app client, or nil.
+func GetClient(tx Tx, id string) (*Client, error) { return get[Client](tx, KindClient, id) }
+
+// PutClient stores an app client.
+func PutClient(tx Tx, c *Client) error { return put(tx, KindClient, c.ID, c) }
+
+// Clients calls fn for every app client.
+func Clients(tx Tx, fn func(*Client) error) error { return each(tx, KindClient, "", fn) }
+
+// GetUser returns a user by internal name, or nil.
+func GetUser(tx Tx, poolID, username string) (*User, error) {
+	return get[User](tx, KindUser, UserKey(poolID, username))
+}
+
+// PutUser stores a user and keeps its alias index entries in step.
+func PutUser(tx Tx, u *User) error {
+	old, err := GetUser(tx, u.PoolID, u.Username)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		if err := unindex(tx, old, u); err != nil {
+			return err
+		}
+	}
+	for _, a := range AliasAttributes {
+		v := u.Attrs[a]
+		if v == "" || (old != nil && old.Attrs[a] != "" && AliasKey("", a, old.Attrs[a]) == AliasKey("", a, v)) {
+			continue // nothing to index, or indexed already
+		}
+		if err := tx.Put(KindAlias, AliasKey(u.PoolID, a, v), []byte(u.Username)); err != nil {
+			return err
+		}
+	}
+	return put(tx, KindUser, UserKey(u.PoolID, u.Username), u)
+}
+
+// AliasKey is the index key of an alias value: pool, attribute and value
+// ("/"-separated; e-mail addresses lower-cased, as they match without
+// regard to case).
+func AliasKey(poolID, attr, value string) string {
+	if attr == "email" {
+		value = strings.ToLower(value)
+	}
+	return poolID + "/" + attr + "/" + value
+}
+
+// UserByAlias returns the internal name of the user of a pool whose attr
+// is value, or "".
+func UserByAlias(tx Tx, poolID, attr, value string) (string, error) {
+	if value == "" {
+		return "", nil
+	}
+	b, err := tx.Get(KindAlias, AliasKey(poolID, attr, value))
+	return string(b), err
+}
+
+// unindex removes the alias entries of old that now (u nil: deleted, or
+// u without that value) no longer hold. When another user of the pool has
+// the same value (aliases are not unique here), the entry is pointed at
+// that user instead.
+func unindex(tx Tx, old, u *User) error {
+	for _, a := range AliasAttributes {
+		ov := old.Attrs[a]
+		if ov == "" || (u != nil && AliasKey("", a, u.Attrs[a]) == AliasKey("", a, ov)) {
+			continue
+		}
+		key := AliasKey(old.PoolID, a, ov)
+		cur, err := tx.Get(KindAlias, key)
+		if err != nil {
+			return err
+		}
+		if string(cur) != old.Username {
+			continue
+		}
+		other := ""
+		errFound := fmt.Errorf("found")
+		err = Users(tx, old.PoolID, func(x *User) error {
+			if x.Username != old.Username && x.Attrs[a] != "" && AliasKey("", a, x.Attrs[a]) == AliasKey("", a, ov) {
+				other = x.Username
+				return errFound
+			}
+			return nil
+		})
+		if err != nil && err != errFound {
+			return err
+		}
+		if other != "" {
+			err = tx.Put(KindAlias, key, []byte(other))
+		} else {
+			err = tx.Delete(KindAlias, key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Migrate brings the records written by an older server up to the current
+// format (today: builds the alias index); it does nothing on a current
+// store. The server runs it at start-up.
+func Migrate(tx Tx) error {
+	b, err := tx.Get(KindMeta, "schema")
+	if err != nil {
+		return err
+	}
+	if string(b) == fmt.Sprint(schemaVersion) {
+		return nil
+	}
+	var users []*User
+	if err := Users(tx, "", func(u *User) error { users = append(users, u); return nil }); err != nil {
+		return err
+	}
+	for _, u := range users {
+		for _, a := range AliasAttributes {
+			if v := u.Attrs[a]; v != "" {
+				if err := tx.Put(KindAlias, AliasKey(u.PoolID, a, v), []byte(u.Username)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return tx.Put(KindMeta, "schema", []byte(fmt.Sprint(schemaVersion)))
+}
+
+// DeleteUser removes a user with everything that refers to it: its
+// devices, its sign-ins and its failure count.
+func DeleteUser(tx Tx, poolID, username string) error {
+	var devs, origins []string
+	if err := Devices(tx, func(d *Device) error {
+		if d.PoolID == poolID && d.Username == username {
+			devs = append(devs, d.Key)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := Origins(tx, func(o *Origin) error {
+		if o.PoolID == poolID && o.Username == username {
+			origins = append(origins, o.JTI)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range devs {
+		if err := tx.Delete(KindDevice, k); err != nil {
+			return err
+		}
+	}
+	for _, k := range origins {
+		if err := tx.Delete(KindOrigin, k); err != nil {
+			return err
+		}
+	}
+	if err := tx.Delete(KindFailure, UserKey(poolID, username)); err != nil {
+		return err
+	}
+	if u, err := GetUser(tx, poolID, username); err != nil || u == nil {
+		return err
+	} else if err := unindex(tx, u, nil); err != nil {
+		return err
+	}
+	return tx.Delete(KindUser, UserKey(poolID, username))
+}
+
+// Users calls fn for every user of a pool ("" for all pools).
+func Users(tx Tx, poolID string, fn func(*User) error) error {
+	prefix := ""
+	if poolID != "" {
+		prefix = UserKey(poolID, "")
+	}
+	return each(tx, KindUser, prefix, fn)
+}
+
+// GetDevice returns a device, or nil.
+func GetDevice(tx Tx, key string) (*Device, error) { return get[Device](tx, KindDevice, key) }
+
+// PutDevice stores a device.
+func PutDevice(tx Tx, d *Device) error { return put(tx, KindDevice, d.Key, d) }
+
+// DeleteDevice removes a device.
+func DeleteDevice(tx Tx, key string) error { return tx.Delete(KindDevice, key) }
+
+// Devices calls fn for every device.
+func Devices(tx Tx, fn func(*Device) error) error { return each(tx, KindDevice, "", fn) }
+
+// GetOrigin returns a sign-in origin, or nil.
+func GetOrigin(tx Tx, jti string) (*Origin, error) { return get[Origin](tx, KindOrigin, jti) }
+
+// PutOrigin stores a sign-in origin.
+func PutOrigin(tx Tx, o *Origin) error { return put(tx, KindOrigin, o.JTI, o) }
+
+// Origins calls fn for every sign-in origin.
+func Origins(tx Tx, fn func(*Origin) error) error { return each(tx, KindOrigin, "", fn) }
+
+// GetFailures returns a user's failure count, or nil when there is none.
+func GetFailures(tx Tx, poolID, username string) (*Failures, error) {
+	return get[Failures](tx, KindFailure, UserKey(poolID, username))
+}
+
+// PutFailures stores a user's failure count.
+func PutFailures(tx Tx, f *Failures) error {
+	return put(tx, KindFailure, UserKey(f.PoolID, f.Username), f)
+}
+
+// ClearFailures removes a user's failure count, writing only if there is
+// one (a sign-in of a user who never failed writes nothing for it).
+func ClearFailures(tx Tx, poolID, username string) error {
+	b, err := tx.Get(KindFailure, UserKey(poolID, username))
+	if err != nil || b == nil {
+		return err
+	}
+	return tx.Delete(KindFailure, UserKey(poolID, username))
+}
+
+// GetKeys returns the server keys, or nil.
+func GetKeys(tx Tx) (*Keys, error) { return get[Keys](tx, KindMeta, "keys") }
+
+// PutKeys stores the server keys.
+func PutKeys(tx Tx, k *Keys) error { return put(tx, KindMeta, "keys", k) }
+
+// Check verifies the references between records: every client, user and
+// failure count names an existing pool or user, every device an existing
+// user, every origin an existing user and client of its pool, and the
+// alias index matches the users' attributes both ways. It returns one
+// error listing what is dangling, or nil.
+func Check(tx Tx) error {
+	var bad []string
+	pools := map[string]bool{}
+	users := map[string]bool{}
+	clients := map[string]string{}
+	note := func(format string, args ...any) { bad = append(bad, fmt.Sprintf(format, args...)) }
+	err := Pools(tx, func(p *Pool) error { pools[p.ID] = true; return nil })
+	if err == nil {
+		err = Clients(tx, func(c *Client) error {
+			clients[c.ID] = c.PoolID
+			if !pools[c.PoolID] {
+				note("client %s: no pool %s", c.ID, c.PoolID)
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = Users(tx, "", func(u *User) error {
+			users[UserKey(u.PoolID, u.Username)] = true
+			if !pools[u.PoolID] {
+				note("user %s: no pool %s", u.Username, u.PoolID)
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = Devices(tx, func(d *Device) error {
+			if !users[UserKey(d.PoolID, d.Username)] {
+				note("device %s: no user %s/%s", d.Key, d.PoolID, d.Username)
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = Origins(tx, func(o *Origin) error {
+			if !users[UserKey(o.PoolID, o.Username)] {
+				note("origin %s: no user %s/%s", o.JTI, o.PoolID, o.Username)
+			}
+			if clients[o.ClientID] != o.PoolID {
+				note("origin %s: no client %s in pool %s", o.JTI, o.ClientID, o.PoolID)
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = each(tx, KindFailure, "", func(f *Failures) error {
+			if !users[UserKey(f.PoolID, f.Username)] {
+				note("failure count: no user %s/%s", f.PoolID, f.Username)
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = Users(tx, "", func(u *User) error {
+			for _, a := range AliasAttributes {
+				if v := u.Attrs[a]; v != "" {
+					name, err := UserByAlias(tx, u.PoolID, a, v)
+					if err != nil {
+						return err
+					}
+					if name == "" {
+						note("user %s/%s: %s not indexed", u.PoolID, u.Username, a)
+					}
+				}
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = tx.ForEach(KindAlias, "", func(key string, v []byte) error {
+			pool, rest, _ := strings.Cut(key, "/")
+			attr, value, _ := strings.Cut(rest, "/")
+			u, err := GetUser(tx, pool, string(v))
+			if err != nil {
+				return err
+			}
+			if u == nil || !slices.Contains(AliasAttributes, attr) || AliasKey("", attr, u.Attrs[attr]) != AliasKey("", attr, value) {
+				note("alias %s: no user %s/%s with that value", key, pool, v)
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return err
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("idp/store: %d dangling references: %v", len(bad), bad)
+	}
+	return nil
+}

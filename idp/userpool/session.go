@@ -1,0 +1,247 @@
+package userpool
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/caldera-srp/caldera/idp/store"
+	"github.com/caldera-srp/caldera/srp"
+)
+
+// session is the server's side of one sign-in between challenges. The
+// Session string a client holds is only its random id; everything else
+// stays in this process (a restart ends sign-ins in progress, never a
+// finished one). A session is taken (removed from the table) by the
+// request that answers it, so it can be answered once; a new one is made
+// for the next challenge. A taken session belongs to its request alone.
+type session struct {
+	id       string
+	poolID   string
+	clientID string
+	username string // internal name
+	admin    bool
+	expect   string // the challenge this session answers
+	created  time.Time
+	expires  time.Time
+	metadata map[string]string
+
+	// SRP state for PASSWORD_VERIFIER and DEVICE_PASSWORD_VERIFIER.
+	srpServer *srp.Server
+	srpA      string
+	blockID   string // sealed into SECRET_BLOCK
+
+	deviceKey string // DEVICE_KEY from InitiateAuth or PASSWORD_VERIFIER
+
+	flow            string
+	passwordDone    bool
+	newPasswordDone bool
+	mfaDone         bool
+	deviceDone      bool
+	customDone      bool
+
+	code         string // expected SMS/e-mail code
+	codeAttempts int
+	mfaChoices   []string
+	pendingTOTP  string // MFA_SETUP: secret from AssociateSoftwareToken
+	totpVerified bool
+
+	custom        []ChallengeResult
+	customPrivate map[string]string
+	customMeta    string
+}
+
+// sessionTable holds the live sessions. Its mutex covers map operations
+// only; no computation runs under it.
+type sessionTable struct {
+	mu sync.Mutex
+	m  map[string]*session
+}
+
+func newSessionTable() *sessionTable { return &sessionTable{m: map[string]*session{}} }
+
+// put registers x, dropping expired sessions when the table has grown.
+func (t *sessionTable) put(x *session, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.m) >= 1024 {
+		for id, y := range t.m {
+			if !now.Before(y.expires) {
+				delete(t.m, id)
+			}
+		}
+	}
+	t.m[x.id] = x
+}
+
+// peek returns a copy of a live session without taking it.
+func (t *sessionTable) peek(id string, now time.Time) *session {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	x := t.m[id]
+	if x == nil {
+		return nil
+	}
+	if !now.Before(x.expires) {
+		delete(t.m, id)
+		return nil
+	}
+	c := *x
+	return &c
+}
+
+// take removes a live session so that no other request can answer it.
+func (t *sessionTable) take(id string, now time.Time) *session {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	x := t.m[id]
+	delete(t.m, id)
+	if x == nil || !now.Before(x.expires) {
+		return nil
+	}
+	return x
+}
+
+// setMetadata replaces the ClientMetadata of a live session.
+func (t *sessionTable) setMetadata(id string, md map[string]string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if x := t.m[id]; x != nil {
+		x.metadata = md
+	}
+}
+
+// nextSession makes the session for the next challenge, carrying the
+// progress of prev (if any). It is registered by finish, after the
+// request's transaction has committed.
+func (s *Service) nextSession(prev *session, expect string) (*session, error) {
+	idb, err := s.randomBytes(32)
+	if err != nil {
+		return nil, err
+	}
+	var n session
+	if prev != nil {
+		n = *prev
+	}
+	n.id = base64.StdEncoding.EncodeToString(idb)
+	n.expect = expect
+	n.srpServer, n.srpA, n.blockID = nil, "", ""
+	n.code, n.codeAttempts = "", 0
+	now := s.now()
+	if prev == nil {
+		n.created = now
+	}
+	n.expires = now.Add(s.cfg.SessionTTL)
+	return &n, nil
+}
+
+const secretBlockAD = "caldera/idp SECRET_BLOCK v1"
+
+// sealer seals SECRET_BLOCKs with AES-256-GCM under the server key, so a
+// SECRET_BLOCK is opaque to clients and any change to it is detected
+// before it is used.
+type sealer struct{ aead cipher.AEAD }
+
+func newSealer(key []byte) (*sealer, error) {
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("idp: seal key: %w", err)
+	}
+	g, err := cipher.NewGCM(b)
+	if err != nil {
+		return nil, fmt.Errorf("idp: seal key: %w", err)
+	}
+	return &sealer{aead: g}, nil
+}
+
+var errUnseal = errors.New("idp: sealed value does not authenticate")
+
+// seal returns nonce ‖ AES-GCM(plaintext) with additional data ad.
+func (s *sealer) seal(rand io.Reader, plaintext, ad []byte) ([]byte, error) {
+	nonce := make([]byte, s.aead.NonceSize())
+	if _, err := io.ReadFull(rand, nonce); err != nil {
+		return nil, err
+	}
+	return s.aead.Seal(nonce, nonce, plaintext, ad), nil
+}
+
+func (s *sealer) open(sealed, ad []byte) ([]byte, error) {
+	n := s.aead.NonceSize()
+	if len(sealed) < n+s.aead.Overhead() {
+		return nil, errUnseal
+	}
+	pt, err := s.aead.Open(nil, sealed[:n], sealed[n:], ad)
+	if err != nil {
+		return nil, errUnseal
+	}
+	return pt, nil
+}
+
+// sealSecretBlock makes the SECRET_BLOCK of a session: the session's block
+// id, sealed under the server key. Clients see opaque bytes; any change
+// fails to open.
+func (s *Service) sealSecretBlock(sess *session) (string, error) {
+	idb, err := s.randomBytes(16)
+	if err != nil {
+		return "", err
+	}
+	sess.blockID = base64.RawStdEncoding.EncodeToString(idb)
+	sealed, err := s.sealer.seal(s.cfg.Rand, []byte(sess.id+"\x00"+sess.blockID), []byte(secretBlockAD))
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(sealed), nil
+}
+
+// openSecretBlock returns the session id and block id sealed in a decoded
+// SECRET_BLOCK.
+func (s *Service) openSecretBlock(block []byte) (sessionID, blockID string, ok bool) {
+	pt, err := s.sealer.open(block, []byte(secretBlockAD))
+	if err != nil {
+		return "", "", false
+	}
+	for i := range len(pt) {
+		if pt[i] == 0 {
+			return string(pt[:i]), string(pt[i+1:]), true
+		}
+	}
+	return "", "", false
+}
+
+// locked reports whether the user is locked out.
+func (s *Service) locked(tx store.Tx, poolID, username string) (bool, error) {
+	f, err := store.GetFailures(tx, poolID, username)
+	if err != nil || f == nil {
+		return false, err
+	}
+	return s.now().Before(f.LockedUntil), nil
+}
+
+// recordFailure counts a failed password or device proof: MaxFailures in a
+// row lock the user for Lockout, each further one doubles it up to 15
+// minutes.
+func (s *Service) recordFailure(tx store.Tx, poolID, username string) error {
+	f, err := store.GetFailures(tx, poolID, username)
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		f = &store.Failures{PoolID: poolID, Username: username}
+	}
+	f.Count++
+	if f.Count >= s.cfg.MaxFailures {
+		d := s.cfg.Lockout
+		for i := s.cfg.MaxFailures; i < f.Count && d < maxLockout; i++ {
+			d *= 2
+		}
+		d = min(d, maxLockout)
+		f.LockedUntil = s.now().Add(d)
+		s.log.Info("idp: user locked", "pool", poolID, "user", username, "for", d)
+	}
+	return store.PutFailures(tx, f)
+}

@@ -1,0 +1,270 @@
+package userpool
+
+import (
+	"slices"
+	"time"
+
+	"github.com/caldera-srp/caldera/challenge"
+	"github.com/caldera-srp/caldera/idp/internal/rnd"
+	"github.com/caldera-srp/caldera/idp/store"
+)
+
+// adminUser finds the user of an admin call.
+func adminUser(tx store.Tx, poolID, name string) (*store.User, error) {
+	p, err := store.GetPool(tx, poolID)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, errPoolNotFound(poolID)
+	}
+	u, err := findUser(tx, p, name)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, errUserNotFound()
+	}
+	return u, nil
+}
+
+// editUser applies f to a user read in tx and stores it.
+func (s *Service) editUser(tx store.Tx, u *store.User, f func(*store.User)) error {
+	f(u)
+	u.ModifiedAt = s.now()
+	return store.PutUser(tx, u)
+}
+
+// adminEdit finds a user of an admin call and changes it in one
+// transaction; f may refuse.
+func (s *Service) adminEdit(poolID, name string, f func(tx store.Tx, u *store.User) error) *Error {
+	return s.update(func(tx store.Tx) error {
+		u, err := adminUser(tx, poolID, name)
+		if err != nil {
+			return err
+		}
+		if err := f(tx, u); err != nil {
+			return err
+		}
+		u.ModifiedAt = s.now()
+		return store.PutUser(tx, u)
+	})
+}
+
+// AdminCreateUserInput is AdminCreateUser's request.
+type AdminCreateUserInput struct {
+	PoolID            string
+	Username          string
+	TemporaryPassword string // drawn when empty
+	Attributes        map[string]string
+	Suppress          bool // MessageAction SUPPRESS: no message
+	SMS               bool // DesiredDeliveryMediums includes SMS
+}
+
+// AdminCreateUser creates a FORCE_CHANGE_PASSWORD user and (unless
+// suppressed) sends the temporary password to the outbox.
+func (s *Service) AdminCreateUser(in AdminCreateUserInput) (*store.User, *Error) {
+	pw := in.TemporaryPassword
+	if pw == "" {
+		r, err := rnd.String(s.cfg.Rand, 12, rnd.Alnum)
+		if err != nil {
+			return nil, errInternal(err)
+		}
+		pw = "Aa1!" + r
+	}
+	u, err := s.createUser(in.PoolID, UserConfig{Username: in.Username, Password: pw, Temporary: true, Attributes: in.Attributes}, nil)
+	if err != nil {
+		return nil, err
+	}
+	if !in.Suppress {
+		medium := "EMAIL"
+		if in.SMS || u.Attrs["email"] == "" {
+			medium = "SMS"
+		}
+		s.outbox.send(s.message(u, medium, "ADMIN_CREATE_USER", pw))
+	}
+	return u, nil
+}
+
+// AdminGetUser returns a user by name or alias.
+func (s *Service) AdminGetUser(poolID, name string) (*store.User, *Error) {
+	return s.FindUser(poolID, name)
+}
+
+// AdminDeleteUser deletes a user with its devices, sign-ins and failure
+// count, in one transaction.
+func (s *Service) AdminDeleteUser(poolID, name string) *Error {
+	return s.update(func(tx store.Tx) error {
+		u, err := adminUser(tx, poolID, name)
+		if err != nil {
+			return err
+		}
+		return store.DeleteUser(tx, u.PoolID, u.Username)
+	})
+}
+
+// AdminSetUserPassword sets a user's password, permanent or temporary.
+// The verifier is computed before the transaction.
+func (s *Service) AdminSetUserPassword(poolID, name, password string, permanent bool) *Error {
+	u, err := s.FindUser(poolID, name)
+	if err != nil {
+		return err
+	}
+	p, err := s.Pool(poolID)
+	if err != nil {
+		return err
+	}
+	if err := checkPassword(p.PasswordPolicy, password); err != nil {
+		return err
+	}
+	v, err := s.passwordVerifier(u.PoolID, u.Username, password)
+	if err != nil {
+		return err
+	}
+	return s.update(func(tx store.Tx) error {
+		cur, err := store.GetUser(tx, u.PoolID, u.Username)
+		if err != nil {
+			return err
+		}
+		if cur == nil {
+			return errUserNotFound()
+		}
+		return s.editUser(tx, cur, func(nu *store.User) {
+			nu.Salt, nu.V = v.Salt, v.V
+			if permanent {
+				nu.Status = store.StatusConfirmed
+			} else {
+				nu.Status = store.StatusForceChangePassword
+			}
+		})
+	})
+}
+
+// AdminConfirmSignUp confirms a user.
+func (s *Service) AdminConfirmSignUp(poolID, name string) *Error {
+	return s.adminEdit(poolID, name, func(_ store.Tx, u *store.User) error {
+		u.Status, u.ConfirmCode = store.StatusConfirmed, ""
+		return nil
+	})
+}
+
+// AdminUpdateUserAttributes sets attributes (sub cannot change).
+func (s *Service) AdminUpdateUserAttributes(poolID, name string, attrs []Attribute) *Error {
+	return s.adminEdit(poolID, name, func(_ store.Tx, u *store.User) error {
+		for _, a := range attrs {
+			if a.Name != "sub" {
+				u.Attrs[a.Name] = a.Value
+			}
+		}
+		return nil
+	})
+}
+
+// Attribute is one user attribute (Cognito's AttributeType).
+type Attribute struct {
+	Name  string `json:"Name"`
+	Value string `json:"Value"`
+}
+
+// SignUpInput is SignUp's request.
+type SignUpInput struct {
+	ClientID, SecretHash, Username, Password string
+	Attributes                               map[string]string
+}
+
+// CodeDelivery is Cognito's CodeDeliveryDetailsType.
+type CodeDelivery struct {
+	AttributeName  string `json:"AttributeName"`
+	DeliveryMedium string `json:"DeliveryMedium"`
+	Destination    string `json:"Destination"`
+}
+
+// SignUp creates an UNCONFIRMED user with its confirmation code in one
+// transaction and sends the code.
+func (s *Service) SignUp(in SignUpInput) (*store.User, *CodeDelivery, *Error) {
+	cl, err := s.Client(in.ClientID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkSecretHash(cl, in.SecretHash, in.Username); err != nil {
+		return nil, nil, err
+	}
+	code, cerr := rnd.Code(s.cfg.Rand)
+	if cerr != nil {
+		return nil, nil, errInternal(cerr)
+	}
+	u, err := s.createUser(cl.PoolID, UserConfig{
+		Username: in.Username, Password: in.Password, Unconfirmed: true, Attributes: in.Attributes,
+	}, func(u *store.User) { u.ConfirmCode, u.CodeExpires = code, s.now().Add(24*time.Hour) })
+	if err != nil {
+		return nil, nil, err
+	}
+	medium, attr := "EMAIL", "email"
+	if u.Attrs["email"] == "" {
+		medium, attr = "SMS", "phone_number"
+	}
+	s.outbox.send(s.message(u, medium, "SIGN_UP", code))
+	return u, &CodeDelivery{AttributeName: attr, DeliveryMedium: medium, Destination: maskDestination(medium, u.Attrs[attr])}, nil
+}
+
+// ConfirmSignUpInput is ConfirmSignUp's request.
+type ConfirmSignUpInput struct {
+	ClientID, SecretHash, Username, Code string
+}
+
+// ConfirmSignUp checks the sign-up code (in constant time) and confirms
+// the user.
+func (s *Service) ConfirmSignUp(in ConfirmSignUpInput) *Error {
+	cl, err := s.Client(in.ClientID)
+	if err != nil {
+		return err
+	}
+	if err := checkSecretHash(cl, in.SecretHash, in.Username); err != nil {
+		return err
+	}
+	return s.update(func(tx store.Tx) error {
+		p, err := store.GetPool(tx, cl.PoolID)
+		if err != nil {
+			return err
+		}
+		u, err := findUser(tx, p, in.Username)
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			return apiErr("UserNotFoundException", "Username/client id combination not found.")
+		}
+		if u.Status != store.StatusUnconfirmed {
+			return apiErr("NotAuthorizedException", "User cannot be confirmed. Current status is %s", u.Status)
+		}
+		if !s.now().Before(u.CodeExpires) {
+			return apiErr("ExpiredCodeException", "Invalid code provided, please request a code again.")
+		}
+		if !codeEqual(u.ConfirmCode, in.Code) {
+			return apiErr("CodeMismatchException", "Invalid verification code provided, please try again.")
+		}
+		return s.editUser(tx, u, func(nu *store.User) {
+			nu.Status, nu.ConfirmCode = store.StatusConfirmed, ""
+			for _, a := range []string{"email", "phone_number"} {
+				if nu.Attrs[a] != "" && slices.Contains(p.AutoVerified, a) {
+					nu.Attrs[a+"_verified"] = "true"
+				}
+			}
+		})
+	})
+}
+
+// MFASettings lists a user's enabled MFA factors and preferred one, as
+// GetUser and AdminGetUser answer them.
+func MFASettings(u *store.User) (list []string, preferred string) {
+	if u.TOTPEnabled && u.TOTPVerified {
+		list = append(list, string(challenge.SoftwareTokenMFA))
+	}
+	if u.SMSMFAEnabled {
+		list = append(list, string(challenge.SMSMFA))
+	}
+	if u.EmailMFAEnabled {
+		list = append(list, string(challenge.EmailOTP))
+	}
+	return list, u.PreferredMFA
+}

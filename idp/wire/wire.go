@@ -1,0 +1,198 @@
+// Package wire is the local server's AWS JSON 1.1 front end
+// (docs/protocol.md §7, §9): the table of AWSCognitoIdentityProviderService
+// operations by X-Amz-Target, request decoding (with Cognito's
+// SerializationException for bodies that do not decode and JSON null
+// treated as absent), the rendering of answers in Cognito's shapes, the
+// mapping of userpool.Error to {"__type", "message"} with its HTTP status,
+// CORS for browser clients, and the local GET endpoints (a pool's JWKS,
+// the outbox). It holds no state and no business rule: each operation
+// decodes, calls package userpool and renders. Request signing (SigV4)
+// belongs here.
+//
+// Imports within idp: userpool, store (record types to render).
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caldera-srp/caldera/idp/internal/rnd"
+	"github.com/caldera-srp/caldera/idp/userpool"
+)
+
+const (
+	amzTargetPrefix         = "AWSCognitoIdentityProviderService."
+	contentTypeAmzJSON      = "application/x-amz-json-1.1"
+	OutboxPath              = "/_caldera/outbox"
+	wellKnownJWKSPathSuffix = "/.well-known/jwks.json"
+)
+
+// Handler serves the API of one userpool.Service.
+type Handler struct {
+	Service *userpool.Service
+	// Endpoint returns the base URL of a request, for token issuers.
+	Endpoint func(r *http.Request) string
+	// MaxBodyBytes bounds request bodies.
+	MaxBodyBytes int64
+	Logger       *slog.Logger
+	// Rand draws request ids.
+	Rand io.Reader
+}
+
+// call is the context of one API request.
+type call struct {
+	endpoint string // base URL for token issuers
+	op       string
+}
+
+type opHandler func(svc *userpool.Service, c *call, body []byte) (any, *userpool.Error)
+
+// handle adapts a typed operation to an opHandler: it decodes the request
+// body into a new I.
+func handle[I any](f func(svc *userpool.Service, c *call, in *I) (any, *userpool.Error)) opHandler {
+	return func(svc *userpool.Service, c *call, body []byte) (any, *userpool.Error) {
+		in := new(I)
+		if err := decodeJSON(body, in); err != nil {
+			return nil, err
+		}
+		return f(svc, c, in)
+	}
+}
+
+func decodeJSON(body []byte, v any) *userpool.Error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return userpool.NewError("SerializationException", "Unexpected value type for field %s", te.Field)
+		}
+		return userpool.NewError("SerializationException", "Malformed request body: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return userpool.NewError("SerializationException", "Malformed request body: trailing data")
+	}
+	return nil
+}
+
+// Operations returns the names of the API operations answered, for
+// documentation and tests.
+func Operations() []string {
+	names := make([]string, 0, len(operations))
+	for n := range operations {
+		names = append(names, n)
+	}
+	return names
+}
+
+// ServeHTTP implements http.Handler: POST / with X-Amz-Target for the API,
+// GET /<poolId>/.well-known/jwks.json for a pool's keys and
+// GET /_caldera/outbox?username=&pool= for the local message outbox.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if r.Method == http.MethodOptions {
+		w.Header().Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+		w.Header().Set("Access-Control-Allow-Headers", "*")
+		w.Header().Set("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amzn-ErrorType")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	switch {
+	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, wellKnownJWKSPathSuffix):
+		h.serveJWKS(w, r)
+		return
+	case r.Method == http.MethodGet && r.URL.Path == OutboxPath:
+		h.serveOutbox(w, r)
+		return
+	case r.Method != http.MethodPost:
+		w.Header().Set("Allow", "POST")
+		h.writeError(w, &userpool.Error{Type: "UnknownOperationException", Message: "Only POST is supported", Status: http.StatusMethodNotAllowed})
+		return
+	}
+	start := time.Now()
+	target := r.Header.Get("X-Amz-Target")
+	opName, ok := strings.CutPrefix(target, amzTargetPrefix)
+	op := operations[opName]
+	if !ok || op == nil {
+		h.writeError(w, userpool.NewError("UnknownOperationException", "Unknown operation %q", target))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			h.writeError(w, &userpool.Error{Type: "SerializationException", Message: fmt.Sprintf("Request body larger than %d bytes", h.MaxBodyBytes), Status: http.StatusRequestEntityTooLarge})
+			return
+		}
+		h.writeError(w, userpool.NewError("SerializationException", "Could not read request body"))
+		return
+	}
+	c := &call{endpoint: h.Endpoint(r), op: opName}
+	out, aerr := op(h.Service, c, body)
+	if aerr != nil {
+		h.Logger.Info("idp: request", "op", opName, "error", aerr.Type, "message", aerr.Message, "took", time.Since(start))
+		h.writeError(w, aerr)
+		return
+	}
+	if out == nil {
+		out = struct{}{}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		h.writeError(w, userpool.NewError("InternalErrorException", "Internal error: %v", err))
+		return
+	}
+	h.Logger.Info("idp: request", "op", opName, "took", time.Since(start))
+	w.Header().Set("Content-Type", contentTypeAmzJSON)
+	w.Header().Set("x-amzn-RequestId", rnd.ID(h.Rand))
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+}
+
+// writeError answers a Cognito error: {"__type", "message"} with its
+// status (400 when unset) and x-amzn-ErrorType.
+func (h *Handler) writeError(w http.ResponseWriter, e *userpool.Error) {
+	st := e.Status
+	if st == 0 {
+		st = http.StatusBadRequest
+	}
+	b, _ := json.Marshal(map[string]string{"__type": e.Type, "message": e.Message})
+	w.Header().Set("Content-Type", contentTypeAmzJSON)
+	w.Header().Set("x-amzn-ErrorType", e.Type)
+	w.Header().Set("x-amzn-RequestId", rnd.ID(h.Rand))
+	w.WriteHeader(st)
+	w.Write(b)
+}
+
+func (h *Handler) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	poolID := strings.Trim(strings.TrimSuffix(r.URL.Path, wellKnownJWKSPathSuffix), "/")
+	if _, err := h.Service.Pool(poolID); err != nil {
+		h.writeError(w, &userpool.Error{Type: "ResourceNotFoundException", Message: "User pool " + poolID + " does not exist.", Status: http.StatusNotFound})
+		return
+	}
+	b, _ := json.Marshal(h.Service.JWKS())
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b)
+}
+
+func (h *Handler) serveOutbox(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	msgs := h.Service.Outbox(q.Get("pool"), q.Get("username"))
+	if msgs == nil {
+		msgs = []userpool.Message{}
+	}
+	b, _ := json.Marshal(msgs)
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b)
+}
