@@ -45,6 +45,13 @@ func TestTranscriptsLeakNoSecrets(t *testing.T) {
 					}
 				}
 			}
+			for _, p := range h.personal {
+				for _, l := range lines {
+					if p != "" && strings.Contains(l, p) {
+						t.Errorf("log line contains the personal datum %q: %s", p, l)
+					}
+				}
+			}
 		})
 	}
 	t.Logf("%d saved forms, %d log lines, %d secret values checked", nSaved, nLines, nSecrets)
