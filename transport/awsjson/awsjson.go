@@ -6,9 +6,9 @@
 // "X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>"
 // (docs/protocol.md §7). Requests are not signed. That suffices for the
 // operations a sign-in sends as the user: InitiateAuth,
-// RespondToAuthChallenge, and AssociateSoftwareToken, VerifySoftwareToken,
-// ConfirmDevice and UpdateDeviceStatus (which carry an access token or a
-// Session). The Admin* operations need AWS Signature Version 4; this
+// RespondToAuthChallenge, GetTokensFromRefreshToken, and
+// AssociateSoftwareToken, VerifySoftwareToken, ConfirmDevice and
+// UpdateDeviceStatus (which carry an access token or a Session). The Admin* operations need AWS Signature Version 4; this
 // transport refuses them with ErrSigningRequired unless Options.Sign is set.
 // Use transport/awssdk to send them with the AWS SDK's credentials.
 //
