@@ -58,7 +58,9 @@ func motoIdentitySetup(t *testing.T, ep string) (poolID, clientID, identityPoolI
 	up, err := idp.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String(fmt.Sprintf("caldera-credentials-%d", time.Now().UnixNano()))})
 	require.NoError(t, err)
 	poolID = *up.UserPool.Id
-	t.Cleanup(func() { idp.DeleteUserPool(context.Background(), &cip.DeleteUserPoolInput{UserPoolId: aws.String(poolID)}) })
+	t.Cleanup(func() {
+		idp.DeleteUserPool(context.Background(), &cip.DeleteUserPoolInput{UserPoolId: aws.String(poolID)})
+	})
 	cl, err := idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String("cli"),
 		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
 	require.NoError(t, err)
