@@ -24,6 +24,7 @@ import (
 
 	"github.com/caldera-srp/caldera/flow"
 	"github.com/caldera-srp/caldera/identitypool"
+	"github.com/caldera-srp/caldera/totp"
 )
 
 // execMainEnv makes the test binary run the command line instead of the
@@ -54,21 +55,21 @@ func motoIdentitySetup(t *testing.T, ep string) (poolID, clientID, identityPoolI
 	t.Helper()
 	ctx := context.Background()
 	static := credentials.NewStaticCredentialsProvider("testing", "testing", "")
-	idp := cip.New(cip.Options{Region: "us-east-1", BaseEndpoint: aws.String(ep), Credentials: static, RetryMaxAttempts: 1})
-	up, err := idp.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String(fmt.Sprintf("caldera-credentials-%d", time.Now().UnixNano()))})
+	pools := cip.New(cip.Options{Region: "us-east-1", BaseEndpoint: aws.String(ep), Credentials: static, RetryMaxAttempts: 1})
+	up, err := pools.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String(fmt.Sprintf("caldera-credentials-%d", time.Now().UnixNano()))})
 	require.NoError(t, err)
 	poolID = *up.UserPool.Id
 	t.Cleanup(func() {
-		idp.DeleteUserPool(context.Background(), &cip.DeleteUserPoolInput{UserPoolId: aws.String(poolID)})
+		pools.DeleteUserPool(context.Background(), &cip.DeleteUserPoolInput{UserPoolId: aws.String(poolID)})
 	})
-	cl, err := idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String("cli"),
+	cl, err := pools.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String("cli"),
 		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
 	require.NoError(t, err)
 	clientID = *cl.UserPoolClient.ClientId
-	_, err = idp.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(poolID), Username: aws.String("alice"),
+	_, err = pools.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(poolID), Username: aws.String("alice"),
 		MessageAction: types.MessageActionTypeSuppress})
 	require.NoError(t, err)
-	_, err = idp.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(poolID), Username: aws.String("alice"),
+	_, err = pools.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(poolID), Username: aws.String("alice"),
 		Password: aws.String("Alice-Pass-1!"), Permanent: true})
 	require.NoError(t, err)
 	key, err := identitypool.LoginKey(poolID)
@@ -193,4 +194,57 @@ func TestCredentialsUsageErrors(t *testing.T) {
 		assert.Equal(t, 2, code)
 		assert.Contains(t, stderr, c.want)
 	}
+}
+
+// TestCredentialsMFA signs in to idp (SRP, then the TOTP code asked on the
+// prompt stream) and trades the ID token at moto's identity pool; a cached
+// refresh token that the pool refuses leads to a new sign-in, asked again.
+func TestCredentialsMFA(t *testing.T) {
+	motoEP := os.Getenv("CALDERA_MOTO_ENDPOINT")
+	if motoEP == "" {
+		t.Skip("CALDERA_MOTO_ENDPOINT is not set: . interop/moto/moto.sh; moto_start (.ci/run does this)")
+	}
+	_, ep := startLoginServer(t)
+	key, err := identitypool.LoginKey("us-east-1_Mfa")
+	require.NoError(t, err)
+	ci := cognitoidentity.New(cognitoidentity.Options{Region: "us-east-1", BaseEndpoint: aws.String(motoEP),
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""), RetryMaxAttempts: 1})
+	ip, err := ci.CreateIdentityPool(context.Background(), &cognitoidentity.CreateIdentityPoolInput{
+		IdentityPoolName: aws.String("caldera_mfa"), CognitoIdentityProviders: []citypes.CognitoIdentityProvider{
+			{ProviderName: aws.String(key), ClientId: aws.String("mfaclient")}}})
+	require.NoError(t, err)
+	secret, err := totp.DecodeSecret("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+	require.NoError(t, err)
+	code, err := totp.Code(secret, time.Now())
+	require.NoError(t, err)
+	dir := t.TempDir()
+	args := []string{"--pool-id", "us-east-1_Mfa", "--client-id", "mfaclient", "--identity-pool-id", *ip.IdentityPoolId,
+		"--username", "carol", "--endpoint", ep, "--identity-endpoint", motoEP, "--refresh", "refresh-token-auth",
+		"--cache-dir", filepath.Join(dir, "cache"), "--device-file", filepath.Join(dir, "devices.json"), "-v"}
+	exit, stdout, stderr, prompts := runCredentials(t, "Carol-Pass-1!\n"+code+"\n", args...)
+	require.Equal(t, 0, exit, stderr)
+	assert.Equal(t, "Password for carol: \nSOFTWARE_TOKEN_MFA code (from your authenticator app): \n", prompts)
+	assert.Contains(t, stdout, `"AccessKeyId":"TESTACCESSKEY12345"`)
+	assert.Contains(t, stderr, "op=InitiateAuth")
+	assert.NotContains(t, stderr, "Carol-Pass-1!")
+
+	// The pool refuses the cached refresh token: sign in again.
+	files, _ := filepath.Glob(filepath.Join(dir, "cache", "*.tokens.json"))
+	require.Len(t, files, 1)
+	store := flow.NewFileTokenStore(files[0])
+	tok, err := store.LoadToken()
+	require.NoError(t, err)
+	tok.Expiry, tok.RefreshToken = time.Now().Add(-time.Hour), "refused-refresh-token"
+	require.NoError(t, store.SaveToken(tok))
+	code2, err := totp.Code(secret, time.Now().Add(30*time.Second)) // a code not used yet
+	require.NoError(t, err)
+	exit, stdout, stderr, prompts = runCredentials(t, "Carol-Pass-1!\n"+code2+"\n", args...)
+	require.Equal(t, 0, exit, stderr)
+	assert.Contains(t, stderr, "op=InitiateAuth")
+	assert.Contains(t, stderr, "status=NotAuthorizedException")
+	assert.True(t, strings.HasPrefix(prompts, "Password for carol: \n"), prompts)
+	assert.Contains(t, stdout, `"Version":1`)
+	tok2, err := store.LoadToken()
+	require.NoError(t, err)
+	assert.NotEqual(t, "refused-refresh-token", tok2.RefreshToken)
 }
