@@ -25,8 +25,10 @@ const (
 	// GetTokensFromRefreshToken is no AuthFlow on the wire: the machine
 	// sends the GetTokensFromRefreshToken operation instead of
 	// InitiateAuth, Cognito's refresh that may rotate the refresh token
-	// (docs/protocol.md §7). It sends ClientSecret itself, not SECRET_HASH,
-	// so Config.Username is not needed.
+	// (GetTokensFromRefreshTokenRequest in the API model, botocore
+	// cognito-idp 2016-04-18). It sends ClientSecret itself, not
+	// SECRET_HASH, so Config.Username is not needed; it takes no context
+	// data.
 	GetTokensFromRefreshToken AuthFlow = "GetTokensFromRefreshToken"
 )
 

@@ -201,13 +201,13 @@ func (s *TokenSource) Token() (*Token, error) {
 
 // saved hands the new token to the Store and returns a copy.
 func (s *TokenSource) saved() (*Token, error) {
-	c := *s.tok
 	if s.Store != nil {
+		c := *s.tok
 		if err := s.Store.SaveToken(&c); err != nil {
 			return nil, fmt.Errorf("flow: saving the token: %w", err)
 		}
-		c = *s.tok
 	}
+	c := *s.tok
 	return &c, nil
 }
 

@@ -181,6 +181,9 @@ func TestCredentialsProcessMoto(t *testing.T) {
 }
 
 func TestCredentialsUsageErrors(t *testing.T) {
+	code, _, stderr, _ := runCredentials(t, "", "-h")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stderr, "credential_process = caldera credentials")
 	for _, c := range []struct {
 		args []string
 		want string
