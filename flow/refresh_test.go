@@ -175,6 +175,20 @@ func TestTokenSourceStoreErrors(t *testing.T) {
 	assert.ErrorIs(t, err, boom)
 }
 
+func TestTokenSourceRefreshFlowChecked(t *testing.T) {
+	tr := &scripted{fn: func(Operation, map[string]any) (string, error) {
+		return `{"AuthenticationResult":{"AccessToken":"a","RefreshToken":"r","ExpiresIn":0}}`, nil
+	}}
+	ts := NewTokenSource(context.Background(), Config{UserPoolID: testPoolID, ClientID: testClientID,
+		Username: "bob", Password: "pw", Flow: UserPasswordAuth}, tr, nil)
+	ts.Refresh = UserSRPAuth
+	_, err := ts.Token() // signs in; the token is already expired
+	require.NoError(t, err)
+	_, err = ts.Token()
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+	assert.ErrorContains(t, err, "TokenSource.Refresh")
+}
+
 type failingStore struct{ load, save error }
 
 func (f failingStore) LoadToken() (*Token, error) { return nil, f.load }

@@ -236,6 +236,9 @@ func (s *TokenSource) refresh() error {
 	if cfg.Flow == "" {
 		cfg.Flow = GetTokensFromRefreshToken
 	}
+	if !cfg.Flow.isRefresh() {
+		return cfg.configError("TokenSource.Refresh", "is neither GetTokensFromRefreshToken nor RefreshTokenAuth")
+	}
 	if s.tok.UserID != "" {
 		cfg.Username = s.tok.UserID
 	}
