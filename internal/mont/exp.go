@@ -14,6 +14,10 @@ const (
 // whole 32-entry table. z may alias base. It allocates nothing; it uses about
 // 13 KiB of stack.
 func (m *Modulus) Exp(z, base *Elem, e []byte) {
+	if len(e) > 0 && m.ifmaOn() {
+		m.exp52(z, base, e)
+		return
+	}
 	var table [tableSize]Elem
 	table[0] = m.one
 	table[1] = *base

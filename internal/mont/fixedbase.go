@@ -15,6 +15,7 @@ type FixedBase struct {
 	g Elem
 	// tables[q][v] = Π g^(2^((5q+t)·52)) over the bits t of v.
 	tables [][tableSize]Elem
+	t52    [][tableSize]elem52 // tables in the IFMA domain, if the CPU has IFMA
 }
 
 // NewFixedBase precomputes a table for powers of g with exponents of up to
@@ -40,6 +41,9 @@ func (m *Modulus) NewFixedBase(g *Elem, maxExpBits int) *FixedBase {
 			}
 		}
 	}
+	if m.ifma != nil {
+		f.t52 = m.tables52(f.tables)
+	}
 	return f
 }
 
@@ -59,16 +63,17 @@ func (f *FixedBase) Exp(z *Elem, e []byte) {
 		*z = m.one
 		return
 	}
+	if f.t52 != nil && m.ifmaOn() {
+		f.exp52(z, e, groups)
+		return
+	}
 	var acc, t Elem
 	for c := combHeight - 1; c >= 0; c-- {
 		if c != combHeight-1 {
 			m.Sqr(&acc, &acc)
 		}
 		for q := range groups {
-			idx := 0
-			for tooth := range combTeeth {
-				idx |= bit(e, (q*combTeeth+tooth)*combHeight+c) << tooth
-			}
+			idx := combIndex(e, q, c)
 			if c == combHeight-1 && q == 0 {
 				lookup(&acc, &f.tables[q], idx)
 				continue
@@ -78,6 +83,16 @@ func (f *FixedBase) Exp(z *Elem, e []byte) {
 		}
 	}
 	*z = acc
+}
+
+// combIndex returns the table index for group q and column c: the bits of e
+// under the group's teeth.
+func combIndex(e []byte, q, c int) int {
+	idx := 0
+	for tooth := range combTeeth {
+		idx |= bit(e, (q*combTeeth+tooth)*combHeight+c) << tooth
+	}
+	return idx
 }
 
 // bit returns bit pos of the big-endian e (0 is the least significant), or 0

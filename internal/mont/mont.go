@@ -98,6 +98,8 @@ type Modulus struct {
 	rr      [nWords]uint64 // R² mod N, R = 2^3072
 	one     Elem           // R mod N: 1 in Montgomery form
 	generic bool           // tests: force the portable kernel
+	noIFMA  bool           // tests: force the 64-bit kernel in Exp
+	ifma    *ifmaConsts    // nil unless the CPU has AVX-512 IFMA (ifma.go)
 }
 
 // NewModulus returns the modulus whose big-endian encoding is n. Leading zero
@@ -124,6 +126,7 @@ func NewModulus(n []byte) (*Modulus, error) {
 	for range nBytes * 8 {
 		m.addWords(&m.rr, &m.rr, &m.rr)
 	}
+	m.initIFMA()
 	return m, nil
 }
 
