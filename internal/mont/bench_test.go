@@ -239,10 +239,6 @@ func BenchmarkKernel(b *testing.B) {
 				to52(&x52, &xw)
 				for _, w := range []string{"zmm", "ymm"} {
 					f := ifmaAsm[w]
-					if op == "sqr" && w == "zmm" {
-						run("ifma-"+w, func() { sqrIFMA(&z52, &x52, &c.n, c.k0) })
-						continue
-					}
 					run("ifma-"+w, func() { f(&z52, &x52, &x52, &c.n, c.k0) })
 				}
 			}

@@ -32,10 +32,10 @@ func montMulIFMA256(z, x, y, n *elem52, k0 uint64)
 func lookupIFMA(z *elem52, table *[tableSize]elem52, idx int)
 
 // mulIFMA sets z = x·y/R' mod N, below 2N for x, y below 2N. z may alias x or y.
-func mulIFMA(z, x, y, n *elem52, k0 uint64) { montMulIFMA512(z, x, y, n, k0) }
+func mulIFMA(z, x, y, n *elem52, k0 uint64) { montMulIFMA256(z, x, y, n, k0) }
 
 // sqrIFMA sets z = x²/R' mod N, below 2N for x below 2N. z may alias x.
-func sqrIFMA(z, x, n *elem52, k0 uint64) { montMulIFMA512(z, x, x, n, k0) }
+func sqrIFMA(z, x, n *elem52, k0 uint64) { montMulIFMA256(z, x, x, n, k0) }
 
 // hasADX reports whether the CPU runs the 64-bit kernels of mont_amd64.s.
 var hasADX = cpu.X86.HasADX && cpu.X86.HasBMI2
