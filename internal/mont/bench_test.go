@@ -237,7 +237,7 @@ func BenchmarkKernel(b *testing.B) {
 				c := m.ifma
 				var x52, z52 elem52
 				to52(&x52, &xw)
-				for _, w := range []string{"zmm", "ymm"} {
+				for _, w := range []string{"ymm", "zmm"} {
 					f := ifmaAsm[w]
 					run("ifma-"+w, func() { f(&z52, &x52, &x52, &c.n, c.k0) })
 				}
