@@ -46,7 +46,8 @@
 // the CPU's constant-time multiply and carry instructions, as the Go compiler
 // does on amd64, arm64 and the other 64-bit ports; on a CPU whose multiplier
 // is variable time no Go code can promise more. Nothing here allocates on the
-// heap per operation ([Modulus.Exp] keeps its 12 KiB table on the stack).
+// heap per operation ([Modulus.Exp] keeps its table on the stack: 12 KiB,
+// and 16 KiB more in radix 2^52 on the IFMA kernel).
 //
 // # Kernels
 //
@@ -64,17 +65,20 @@
 //	purego (math/bits)          8514 ns            6207 ns
 //
 // The IFMA squaring is the multiplication with both operands equal; its
-// 60 rounds cost about 37 cycles each. Measured variations (same run, best
-// batches): without a quarter of the VPMADD52 instructions, 15% faster, so
-// the multipliers are part of the bound and a squaring that skips the
-// symmetric half would gain up to about that; but doubling the cross products
-// breaks the 52-bit limb (2·x[j] needs 53 bits), so it needs a second operand
-// vector and per-round masks, fully unrolled, which was not done. Three
-// variants gained nothing and were dropped: keeping x and N in registers (no
-// loads in the loop; zmm only, 24 registers), forming the products in
-// scratch registers so that each accumulator waits for one VPMADD52 per round
-// instead of four, and keeping two limbs in scalar registers so that the
-// chain from one round's quotient to the next has no vector-to-scalar move.
+// 60 rounds cost about 37 cycles each (3.6 GHz). Measured variations (same
+// runs, best batches): without a quarter of the VPMADD52 instructions (and
+// so a sixth of the loop's instructions) it is 15% faster. A dedicated
+// squaring that skips the products below the diagonal was written and
+// passed the tests — 2·x[j] needs 53 bits, so it multiplies by the
+// normalized 2x, with the lanes at the diagonal assembled by constant masks,
+// which needs the 60 rounds fully unrolled — but it was only 2–4% faster
+// than the multiplication (its 45 KB of code no longer fit the op cache),
+// so it is not kept. Three other variants gained nothing and were dropped:
+// keeping x and N in registers (no loads in the loop; zmm only, 24
+// registers), forming the products in scratch registers so that each
+// accumulator waits for one VPMADD52 per round instead of four, and keeping
+// two limbs in scalar registers so that the chain from one round's quotient
+// to the next has no vector-to-scalar move.
 //
 // Both register widths are generated and measured. The 256-bit one is kept:
 // Zen 4 executes a 512-bit instruction as two 256-bit halves, so zmm
@@ -95,7 +99,8 @@
 // group of 5 teeth (260 exponent bits) has a 32-entry table (12 KiB). An
 // exponent of L bits costs 51 squarings and ⌈L/260⌉·52 multiplications, each
 // after a scan of one whole table. The table for maxExpBits = 1040 holds 128
-// elements, 48 KiB, and serves both the 1024-bit a of A = g^a (208
+// elements, 48 KiB (on a CPU with IFMA, 64 KiB more for the same table in
+// radix 2^52), and serves both the 1024-bit a of A = g^a (208
 // multiplications) and the 256-bit x of g^x (52 multiplications: the column
 // height of 52 is what lets one group cover a SHA-256 exponent).
 //
