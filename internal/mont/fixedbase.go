@@ -20,10 +20,11 @@ type FixedBase struct {
 
 // NewFixedBase precomputes a table for powers of g with exponents of up to
 // maxExpBits bits (rounded up to a multiple of 260): 12 KiB of table and
-// about 52 squarings per 260 bits, and on a CPU with AVX-512 IFMA another 16
-// KiB per 260 bits for the same table in radix 2^52. Longer exponents are still accepted by
-// [FixedBase.Exp] but take the slower [Modulus.Exp] path. Building takes a few
-// milliseconds; do it once, for example with sync.OnceValue.
+// about 52 squarings per 260 bits, and on a CPU with AVX-512 IFMA another
+// 16 KiB per 260 bits for the same table in radix 2^52. Longer exponents are
+// still accepted by [FixedBase.Exp] but take the slower [Modulus.Exp] path.
+// Building takes a few milliseconds; do it once, for example with
+// sync.OnceValue.
 func (m *Modulus) NewFixedBase(g *Elem, maxExpBits int) *FixedBase {
 	groups := max(1, (maxExpBits+combSpan-1)/combSpan)
 	f := &FixedBase{m: m, g: *g, tables: make([][tableSize]Elem, groups)}

@@ -57,9 +57,9 @@ func Kernels() []string {
 
 // ForceKernel makes every Modulus use the named kernel (one of [Kernels])
 // until restore is called, for benchmarks and tests that compare kernels in
-// one process. It must not run concurrently with any arithmetic. "adx" keeps
-// the 64-bit kernel for Exp as well; "purego" also drops the assembly table
-// scans' IFMA variant (the AVX2 scan stays).
+// one process. It must not run concurrently with any arithmetic. "adx" runs
+// Exp and FixedBase.Exp on the ADX kernel too; "purego" runs everything on
+// the portable kernel (the AVX2 table scan stays).
 func ForceKernel(name string) (restore func(), err error) {
 	adx, ifma := useADX, useIFMA
 	switch {
