@@ -1,8 +1,10 @@
 //go:build ignore
 
 // This program generates mont_amd64.s: the 48-word Montgomery multiplication
-// and squaring kernels for CPUs with ADX and BMI2, and the AVX2 table scan.
-// Run it with go generate.
+// and squaring kernels for CPUs with ADX and BMI2, and the AVX2 table scan;
+// and ifma_amd64.s: the radix-2^52 multiplication for CPUs with AVX-512 IFMA
+// (with 256-bit and 512-bit registers) and its table scan. Run it with go
+// generate.
 //
 // Every inner step has the same shape, after Intel's "New Instructions
 // Supporting Large Integer Arithmetic" (2012): MULX forms the 128-bit product
