@@ -1,11 +1,53 @@
 package mont
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 )
+
+// TestGenerated checks that the committed assembly is what gen_amd64.go
+// produces, so that TestAsmStatic and the reviews of the generator speak of
+// the code that runs.
+func TestGenerated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the generator")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to run the generator")
+	}
+	dir := t.TempDir()
+	src, err := os.ReadFile("gen_amd64.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "gen_amd64.go"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(goBin, "run", "gen_amd64.go")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go run gen_amd64.go: %v\n%s", err, out)
+	}
+	for _, f := range []string{"mont_amd64.s", "ifma_amd64.s"} {
+		want, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the output of gen_amd64.go: run go generate", f)
+		}
+	}
+}
 
 // TestAsmStatic scans the generated IFMA assembly for the two ways code can leak a
 // secret through timing that a reader can see: a conditional jump, and a
