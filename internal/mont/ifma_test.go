@@ -35,7 +35,7 @@ type mul52Fn func(z, x, y, n *elem52, k0 uint64)
 // ifmaKernels returns the IFMA multiplications this CPU runs, by register width.
 func ifmaKernels(tb testing.TB) map[string]mul52Fn {
 	if !hasIFMA {
-		tb.Log("IFMA kernel not available here (the CPU reports no AVX-512 F, VL or IFMA; Valgrind hides them): not tested")
+		tb.Logf("IFMA kernel not tested: %s", ifmaMissing)
 		return nil
 	}
 	return ifmaAsm
