@@ -13,7 +13,7 @@ func (s *Service) verifyAccess(token string) (tokens.Claims, *Error) {
 	if token == "" {
 		return nil, errParam("Missing required parameter AccessToken")
 	}
-	c, err := s.issuer.Verify(token, s.now())
+	c, err := s.VerifyToken(token)
 	if err != nil || c.String("token_use") != "access" {
 		return nil, apiErr("NotAuthorizedException", msgBadAccessToken)
 	}

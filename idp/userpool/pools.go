@@ -141,6 +141,9 @@ func (s *Service) CreatePool(cfg PoolConfig) (*store.Pool, *Error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := s.issuerFor(id); err != nil { // the pool's key, drawn now rather than at its first sign-in
+		return nil, err
+	}
 	return p, nil
 }
 

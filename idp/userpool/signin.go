@@ -615,7 +615,11 @@ func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o
 	if idTTL <= 0 {
 		idTTL = defaultIDTokenTTL
 	}
-	pair, err := s.issuer.Mint(tokens.Grant{
+	is, ierr := s.issuerFor(u.PoolID)
+	if ierr != nil {
+		return nil, ierr
+	}
+	pair, err := is.Mint(tokens.Grant{
 		Issuer: endpoint + "/" + u.PoolID, ClientID: cl.ID, Username: u.Username, Sub: u.Sub, Attrs: u.Attrs,
 		OriginJTI: o.JTI, DeviceKey: o.DeviceKey, AuthTime: o.AuthTime, Now: s.now(),
 		AccessTTL: accessTTL, IDTTL: idTTL, EventID: s.newID(), IDJTI: s.newID(), AccessJTI: s.newID(),
