@@ -620,7 +620,7 @@ func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o
 		return nil, ierr
 	}
 	pair, err := is.Mint(tokens.Grant{
-		Issuer: endpoint + "/" + u.PoolID, ClientID: cl.ID, Username: u.Username, Sub: u.Sub, Attrs: u.Attrs,
+		Issuer: endpoint + "/" + u.PoolID, ClientID: cl.ID, Username: u.Username, Sub: u.Sub, Attrs: readable(cl, u.Attrs),
 		OriginJTI: o.JTI, DeviceKey: o.DeviceKey, AuthTime: o.AuthTime, Now: s.now(),
 		AccessTTL: accessTTL, IDTTL: idTTL, EventID: s.newID(), IDJTI: s.newID(), AccessJTI: s.newID(),
 	})
@@ -722,6 +722,19 @@ func (s *Service) answerNewPassword(endpoint string, sess *session, u *store.Use
 	if err != nil {
 		return nil, err
 	}
+	attrs := map[string]string{}
+	for k, val := range r {
+		if name, ok := strings.CutPrefix(k, "userAttributes."); ok {
+			attrs[name] = val
+		}
+	}
+	cl, err := s.Client(sess.clientID)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAttributes(p, cl, attrs, byUser); err != nil {
+		return nil, err
+	}
 	if err := checkPassword(p.PasswordPolicy, pw); err != nil {
 		return nil, err
 	}
@@ -743,11 +756,7 @@ func (s *Service) answerNewPassword(endpoint string, sess *session, u *store.Use
 		}
 		err = s.editUser(tx, cur, func(nu *store.User) {
 			nu.Salt, nu.V, nu.Status = v.Salt, v.V, store.StatusConfirmed
-			for k, val := range r {
-				if name, ok := strings.CutPrefix(k, "userAttributes."); ok && name != "sub" {
-					nu.Attrs[name] = val
-				}
-			}
+			changeAttributes(nu, attrs)
 		})
 		if err != nil {
 			return nil, err

@@ -72,7 +72,7 @@ func (s *Service) AdminCreateUser(in AdminCreateUserInput) (*store.User, *Error)
 		}
 		pw = "Aa1!" + r
 	}
-	u, err := s.createUser(in.PoolID, UserConfig{Username: in.Username, Password: pw, Temporary: true, Attributes: in.Attributes}, nil)
+	u, err := s.createUser(in.PoolID, UserConfig{Username: in.Username, Password: pw, Temporary: true, Attributes: in.Attributes}, nil, byAdmin, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -148,14 +148,24 @@ func (s *Service) AdminConfirmSignUp(poolID, name string) *Error {
 	})
 }
 
-// AdminUpdateUserAttributes sets attributes (sub cannot change).
+// AdminUpdateUserAttributes sets attributes within the pool's schema
+// (CheckAttributes; sub and immutable attributes cannot change). A
+// changed email or phone_number is unverified unless the request sets
+// its *_verified too.
 func (s *Service) AdminUpdateUserAttributes(poolID, name string, attrs []Attribute) *Error {
-	return s.adminEdit(poolID, name, func(_ store.Tx, u *store.User) error {
-		for _, a := range attrs {
-			if a.Name != "sub" {
-				u.Attrs[a.Name] = a.Value
-			}
+	m := make(map[string]string, len(attrs))
+	for _, a := range attrs {
+		m[a.Name] = a.Value
+	}
+	return s.adminEdit(poolID, name, func(tx store.Tx, u *store.User) error {
+		p, err := store.GetPool(tx, poolID)
+		if err != nil {
+			return err
 		}
+		if err := checkAttributes(p, nil, m, byAdmin); err != nil {
+			return err
+		}
+		changeAttributes(u, m)
 		return nil
 	})
 }
@@ -195,7 +205,7 @@ func (s *Service) SignUp(in SignUpInput) (*store.User, *CodeDelivery, *Error) {
 	}
 	u, err := s.createUser(cl.PoolID, UserConfig{
 		Username: in.Username, Password: in.Password, Unconfirmed: true, Attributes: in.Attributes,
-	}, func(u *store.User) { u.ConfirmCode, u.CodeExpires = code, s.now().Add(24*time.Hour) })
+	}, func(u *store.User) { u.ConfirmCode, u.CodeExpires = code, s.now().Add(24*time.Hour) }, byUser, cl)
 	if err != nil {
 		return nil, nil, err
 	}
