@@ -34,7 +34,7 @@ func accessUser(tx store.Tx, c tokens.Claims) (*store.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if u == nil || u.Sub != c.String("sub") {
+	if u == nil || u.Sub != c.String("sub") || (o.Sub != "" && o.Sub != u.Sub) {
 		return nil, apiErr("NotAuthorizedException", msgBadAccessToken)
 	}
 	if !u.Enabled {

@@ -415,7 +415,7 @@ func (s *Service) createUser(poolID string, cfg UserConfig, edit func(*store.Use
 			}
 			return apiErr("UsernameExistsException", "User account already exists")
 		}
-		return store.PutUser(tx, u)
+		return putUser(tx, u)
 	})
 	if err != nil {
 		return nil, err
@@ -456,7 +456,16 @@ func findUser(tx store.Tx, p *store.Pool, name string) (*store.User, error) {
 			}
 			continue
 		}
-		return store.GetUser(tx, p.ID, internal)
+		u, err := store.GetUser(tx, p.ID, internal)
+		if err != nil || u == nil {
+			return nil, err
+		}
+		// A username attribute names its user whatever its state (it is
+		// the user's name); an alias names only a user who holds it:
+		// confirmed, with the value verified.
+		if slices.Contains(p.UsernameAttributes, a) || store.HoldsAlias(u, a) {
+			return u, nil
+		}
 	}
 	return nil, nil
 }

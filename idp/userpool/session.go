@@ -25,6 +25,7 @@ type session struct {
 	poolID   string
 	clientID string
 	username string // internal name
+	sub      string // the user's sub: a later user of the same name is another
 	admin    bool
 	expect   string // the challenge this session answers
 	created  time.Time

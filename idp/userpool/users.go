@@ -32,6 +32,42 @@ func adminUser(tx store.Tx, poolID, name string) (*store.User, error) {
 func (s *Service) editUser(tx store.Tx, u *store.User, f func(*store.User)) error {
 	f(u)
 	u.ModifiedAt = s.now()
+	return putUser(tx, u)
+}
+
+// putUser stores a user, refusing (AliasExistsException) to let it hold
+// a sign-in alias — a verified email or phone_number, a
+// preferred_username, of a pool with those as alias or username
+// attributes — that another user of the pool holds (botocore
+// ConfirmSignUp ForceAliasCreation: "If false and an attribute belongs to
+// an existing alias, this request returns an AliasExistsException").
+func putUser(tx store.Tx, u *store.User) error {
+	p, err := store.GetPool(tx, u.PoolID)
+	if err != nil {
+		return err
+	}
+	if p != nil {
+		for _, a := range slices.Concat(p.AliasAttributes, p.UsernameAttributes) {
+			v := u.Attrs[a]
+			if v == "" || !store.HoldsAlias(u, a) {
+				continue
+			}
+			owner, err := store.UserByAlias(tx, u.PoolID, a, v)
+			if err != nil {
+				return err
+			}
+			if owner == "" || owner == u.Username {
+				continue
+			}
+			other, err := store.GetUser(tx, u.PoolID, owner)
+			if err != nil {
+				return err
+			}
+			if other != nil && store.HoldsAlias(other, a) && store.AliasKey("", a, other.Attrs[a]) == store.AliasKey("", a, v) {
+				return apiErr("AliasExistsException", "An account with the %s already exists.", a)
+			}
+		}
+	}
 	return store.PutUser(tx, u)
 }
 
@@ -47,7 +83,7 @@ func (s *Service) adminEdit(poolID, name string, f func(tx store.Tx, u *store.Us
 			return err
 		}
 		u.ModifiedAt = s.now()
-		return store.PutUser(tx, u)
+		return putUser(tx, u)
 	})
 }
 
