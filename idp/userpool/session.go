@@ -50,6 +50,7 @@ type session struct {
 	codeAttempts int
 	mfaChoices   []string
 	pendingTOTP  string // MFA_SETUP: secret from AssociateSoftwareToken
+	pendingEmail string // MFA_SETUP with EMAIL: the address its code proves
 	totpVerified bool
 
 	custom        []ChallengeResult

@@ -17,10 +17,10 @@ func firstFactors(p *store.Pool, u *store.User) []string {
 	if slices.Contains(allowed, "PASSWORD") {
 		f = append(f, string(challenge.PasswordSRP), string(challenge.Password))
 	}
-	if slices.Contains(allowed, "EMAIL_OTP") && u.Attrs["email"] != "" {
+	if slices.Contains(allowed, "EMAIL_OTP") && verified(u, "email") {
 		f = append(f, string(challenge.EmailOTP))
 	}
-	if slices.Contains(allowed, "SMS_OTP") && u.Attrs["phone_number"] != "" {
+	if slices.Contains(allowed, "SMS_OTP") && verified(u, "phone_number") {
 		f = append(f, string(challenge.SMSOTP))
 	}
 	return f
