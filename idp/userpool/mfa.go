@@ -49,6 +49,10 @@ func mfaRequired(p *store.Pool, u *store.User) bool {
 // SELECT_MFA_TYPE.
 func (s *Service) challengeMFA(prev *session, p *store.Pool, u *store.User) (*outcome, error) {
 	f := mfaFactors(p, u)
+	if prev != nil && prev.otpFirst != "" {
+		// The first factor was a code to an address: the second is another.
+		f = slices.DeleteFunc(f, func(x string) bool { return x == prev.otpFirst })
+	}
 	switch {
 	case len(f) == 0:
 		var can []string
@@ -163,6 +167,15 @@ func (s *Service) answerCode(endpoint string, sess *session, u *store.User, name
 		if cur == nil {
 			return &outcome{err: errUserNotFound()}, nil
 		}
+		kind := string(name)
+		locked, err := s.codeLocked(tx, cur.PoolID, cur.Username, kind)
+		if err != nil {
+			return nil, err
+		}
+		if locked {
+			// Even the right code: the session (and its code) is spent.
+			return &outcome{err: errTooManyCodes()}, nil
+		}
 		ok := false
 		var step int64 = -1
 		if name == challenge.SoftwareTokenMFA {
@@ -172,11 +185,18 @@ func (s *Service) answerCode(endpoint string, sess *session, u *store.User, name
 			ok = codeEqual(taken.code, got)
 		}
 		if !ok {
+			lockedNow, err := s.codeFailed(tx, cur.PoolID, cur.Username, kind)
+			if err != nil {
+				return nil, err
+			}
 			o := &outcome{err: apiErr("CodeMismatchException", msgCodeMismatch)}
-			if taken.codeAttempts++; taken.codeAttempts < maxMFAAttempts {
+			if taken.codeAttempts++; taken.codeAttempts < maxMFAAttempts && !lockedNow {
 				o.retry = taken
 			}
 			return o, nil
+		}
+		if err := s.codeAccepted(tx, cur.PoolID, cur.Username, kind); err != nil {
+			return nil, err
 		}
 		if step >= 0 {
 			if err := s.editUser(tx, cur, func(nu *store.User) { nu.TOTPLastStep = step }); err != nil {
@@ -193,7 +213,19 @@ func (s *Service) answerCode(endpoint string, sess *session, u *store.User, name
 			}
 			taken.pendingEmail = ""
 		}
-		taken.mfaDone = true
+		if taken.otpFirst == string(name) && !taken.otpFirstDone {
+			// USER_AUTH's passwordless first factor: it stands in for MFA
+			// unless the user has a TOTP second factor, which is then
+			// still asked (challengeMFA leaves this factor out).
+			taken.otpFirstDone = true
+			p, err := store.GetPool(tx, cur.PoolID)
+			if err != nil {
+				return nil, err
+			}
+			taken.mfaDone = p == nil || !slices.Contains(mfaFactors(p, cur), string(challenge.SoftwareTokenMFA))
+		} else {
+			taken.mfaDone = true
+		}
 		return s.advance(tx, endpoint, taken)
 	})
 }

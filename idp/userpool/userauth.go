@@ -60,9 +60,10 @@ func (s *Service) firstFactor(endpoint string, sess *session, u *store.User, fac
 		}
 		return s.passwordAuth(endpoint, sess, u, p["PASSWORD"])
 	}
-	// EMAIL_OTP or SMS_OTP: a passwordless first factor, which stands in
-	// for MFA as well.
-	sess.mfaDone = true
+	// EMAIL_OTP or SMS_OTP: a passwordless first factor. Once proven it
+	// stands in for MFA too, except for a TOTP second factor the user has
+	// (answerCode): a code sent to an address is not the authenticator.
+	sess.otpFirst = factor
 	o, err := s.challengeFactor(sess, u, factor)
 	if err != nil {
 		return nil, errInternal(err)

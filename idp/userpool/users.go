@@ -268,7 +268,8 @@ func (s *Service) ConfirmSignUp(in ConfirmSignUpInput) *Error {
 	if err := checkSecretHash(cl, in.SecretHash, in.Username); err != nil {
 		return err
 	}
-	return s.update(func(tx store.Tx) error {
+	var refusal *Error
+	err = s.update(func(tx store.Tx) error {
 		p, err := store.GetPool(tx, cl.PoolID)
 		if err != nil {
 			return err
@@ -283,11 +284,34 @@ func (s *Service) ConfirmSignUp(in ConfirmSignUpInput) *Error {
 		if u.Status != store.StatusUnconfirmed {
 			return apiErr("NotAuthorizedException", "User cannot be confirmed. Current status is %s", u.Status)
 		}
+		const kind = "ConfirmSignUp"
+		locked, err := s.codeLocked(tx, u.PoolID, u.Username, kind)
+		if err != nil {
+			return err
+		}
+		if locked {
+			return errCodeLimit()
+		}
 		if !s.now().Before(u.CodeExpires) {
 			return apiErr("ExpiredCodeException", "Invalid code provided, please request a code again.")
 		}
 		if !codeEqual(u.ConfirmCode, in.Code) {
-			return apiErr("CodeMismatchException", "Invalid verification code provided, please try again.")
+			// Counted and committed; at the limit the pending code is
+			// void, so that the lock's end does not reopen guessing.
+			lockedNow, err := s.codeFailed(tx, u.PoolID, u.Username, kind)
+			if err != nil {
+				return err
+			}
+			if lockedNow {
+				if err := s.editUser(tx, u, func(nu *store.User) { nu.ConfirmCode = "" }); err != nil {
+					return err
+				}
+			}
+			refusal = apiErr("CodeMismatchException", "Invalid verification code provided, please try again.")
+			return nil
+		}
+		if err := s.codeAccepted(tx, u.PoolID, u.Username, kind); err != nil {
+			return err
 		}
 		return s.editUser(tx, u, func(nu *store.User) {
 			nu.Status, nu.ConfirmCode = store.StatusConfirmed, ""
@@ -298,6 +322,10 @@ func (s *Service) ConfirmSignUp(in ConfirmSignUpInput) *Error {
 			}
 		})
 	})
+	if err != nil {
+		return err
+	}
+	return refusal
 }
 
 // MFASettings lists a user's enabled MFA factors and preferred one, as
