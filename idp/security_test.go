@@ -369,8 +369,9 @@ func TestAttackRedirectMFA(t *testing.T) {
 }
 
 // Item 6: a sign-in begun for a user does not finish for another user
-// created under the same name; refresh tokens and devices of a deleted
-// user do not work for its successor.
+// created under the same name; refresh tokens, access tokens and devices
+// of a deleted user do not work for its successor. (The refresh-token and
+// device checks held before; the unfinished sign-in did not.)
 func TestAttackDeletedUserSuccessor(t *testing.T) {
 	h := newHarness(t, nil)
 	admin := newAdminClient(t, h)
@@ -391,7 +392,17 @@ func TestAttackDeletedUserSuccessor(t *testing.T) {
 	require.NotNil(t, e, "the deleted user's sign-in gave tokens of its successor: %v", out)
 	_, e = h.call("InitiateAuth", map[string]any{"AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": f.client,
 		"AuthParameters": map[string]string{"REFRESH_TOKEN": refresh}})
+	wantErr(t, e, "NotAuthorizedException", msgBadRefresh)
+	// The old sign-in's access token and device are gone with the user.
+	_, e = h.call("GetUser", map[string]any{"AccessToken": res["AccessToken"]})
 	wantErr(t, e, "NotAuthorizedException", "")
+	dk := res["NewDeviceMetadata"].(map[string]any)["DeviceKey"].(string)
+	cl, ch, e = h.srpStart(f, f.user, map[string]any{"DEVICE_KEY": dk})
+	require.Nil(t, e)
+	r := h.claim(f, cl, ch, "Other-Pass-123", h.clock.Now())
+	r["DEVICE_KEY"] = dk
+	_, e = h.respond(f, "PASSWORD_VERIFIER", ch["Session"], r)
+	wantErr(t, e, "ResourceNotFoundException", msgDeviceNotExist)
 }
 
 // Item 7: ConfirmDevice takes only the unconfirmed device of the caller's

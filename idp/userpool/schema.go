@@ -68,11 +68,11 @@ func schemaAttr(p *store.Pool, name string) (store.SchemaAttribute, bool) {
 // AddCustomAttributes' CustomAttributes (Cognito's SchemaAttributeType):
 // Name without its custom: or dev: prefix.
 type SchemaAttributeInput struct {
-	Name              string
-	AttributeDataType string
-	Mutable           *bool
-	Required          bool
-	DeveloperOnly     bool
+	Name              string `json:"Name"`
+	AttributeDataType string `json:"AttributeDataType,omitempty"` // String (default), Number, DateTime, Boolean
+	Mutable           *bool  `json:"Mutable,omitempty"`           // default true
+	Required          bool   `json:"Required,omitempty"`
+	DeveloperOnly     bool   `json:"DeveloperOnlyAttribute,omitempty"`
 }
 
 // declare turns schema inputs into pool definitions: a standard name
@@ -152,25 +152,15 @@ const (
 // may not write (WriteAttributes).
 const msgUnauthorizedAttr = "A client attempted to write unauthorized attribute"
 
-// CheckAttributes applies a pool's schema to attributes about to be
-// written (docs: idp/doc.go, "Attributes"): every name is a standard
-// attribute or one the pool declared (else InvalidParameterException
-// "Attributes did not conform to the schema: NAME: Attribute does not
-// exist in the schema." per attribute); sub, and an immutable attribute
-// of an existing user, are never written; a user (byUser) never writes
-// *_verified or dev: attributes, nor (when the client lists them) one
-// outside the client's WriteAttributes (NotAuthorizedException).
-func CheckAttributes(p *store.Pool, cl *store.Client, attrs map[string]string, user, create bool) *Error {
-	w := byAdmin
-	if user {
-		w = byUser
-	}
-	if create {
-		w |= creating
-	}
-	return checkAttributes(p, cl, attrs, w)
-}
-
+// checkAttributes applies a pool's schema to attributes about to be
+// written (idp/doc.go, "Attributes"): every name is a standard attribute
+// or one the pool declared (else InvalidParameterException "Attributes did
+// not conform to the schema: NAME: Attribute does not exist in the
+// schema." per attribute); sub, and an immutable attribute of an existing
+// user, are never written; a user (byUser) never writes *_verified or dev:
+// attributes, nor (when the client lists them) one outside the client's
+// WriteAttributes (NotAuthorizedException). Every write path calls it:
+// UpdateUserAttributes (byUser, with the access token's client) must too.
 func checkAttributes(p *store.Pool, cl *store.Client, attrs map[string]string, w writer) *Error {
 	names := make([]string, 0, len(attrs))
 	for n := range attrs {
@@ -227,7 +217,8 @@ func readable(cl *store.Client, attrs map[string]string) map[string]string {
 	return out
 }
 
-// changeAttributes writes attrs into u. A changed email or phone_number
+// changeAttributes writes attrs (checked by checkAttributes) into u. A
+// changed email or phone_number
 // is unproven: its *_verified flag becomes "false" unless the same write
 // sets it (which only an admin may do), as Cognito's
 // AdminUpdateUserAttributes documents.
