@@ -66,8 +66,7 @@ type Config struct {
 type Service struct {
 	cfg      Config
 	store    store.Store
-	issuers  sync.Map   // pool id → *tokens.Issuer
-	keyMu    sync.Mutex // held while a pool's key is drawn (once per pool)
+	issuers  sync.Map // pool id → *tokens.Issuer, loaded or drawn once
 	sealer   *sealer
 	log      *slog.Logger
 	sessions *sessionTable
@@ -141,15 +140,10 @@ func (s *Service) update(fn func(tx store.Tx) error) *Error {
 const rsaBits = 2048
 
 // issuerFor returns the token issuer of an existing pool: its key from the
-// store, or (first use, or a pool from an older file) a new key, drawn
-// outside any transaction and stored unless another request stored one
-// first.
+// store, or (first use, or a pool from an older file) a new key. No lock
+// is held while a key is drawn: two first uses may both draw one, and the
+// store transaction that writes it keeps whichever came first.
 func (s *Service) issuerFor(poolID string) (*tokens.Issuer, *Error) {
-	if is, ok := s.issuers.Load(poolID); ok {
-		return is.(*tokens.Issuer), nil
-	}
-	s.keyMu.Lock()
-	defer s.keyMu.Unlock()
 	if is, ok := s.issuers.Load(poolID); ok {
 		return is.(*tokens.Issuer), nil
 	}
@@ -200,8 +194,8 @@ func (s *Service) issuerFor(poolID string) (*tokens.Issuer, *Error) {
 	if err != nil {
 		return nil, errInternal(err)
 	}
-	s.issuers.Store(poolID, is)
-	return is, nil
+	got, _ := s.issuers.LoadOrStore(poolID, is)
+	return got.(*tokens.Issuer), nil
 }
 
 // JWKS returns the key set that verifies a pool's tokens: its key only.
