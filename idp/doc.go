@@ -156,6 +156,7 @@
 // holder signs in by user name only. A second user cannot come to hold an
 // alias another user holds — confirming, or an admin setting the verified
 // value — AliasExistsException "An account with the email already
-// exists.", as ConfirmSignUp's ForceAliasCreation (false) documents
-// (ForceAliasCreation true is not supported here).
+// exists.", as ConfirmSignUp's ForceAliasCreation documents; with
+// ForceAliasCreation true the alias moves to the confirmed user and the
+// former holder's value becomes unverified.
 package idp

@@ -458,12 +458,24 @@ func TestAttackAliasTakeover(t *testing.T) {
 	_, ch, e = h.srpStart(f, "bob@example.com", nil)
 	require.Nil(t, e)
 	require.Equal(t, "bob", strMap(ch["ChallengeParameters"])["USER_ID_FOR_SRP"])
+	// ForceAliasCreation moves the alias to the newcomer, as botocore
+	// documents it; bob then signs in by name only.
+	_, e = signUp(h, f, "trudy", "Trudy-Pass-12", map[string]string{"email": "bob@example.com"})
+	require.Nil(t, e)
+	_, e = h.call("ConfirmSignUp", map[string]any{"ClientId": f.client, "Username": "trudy", "ConfirmationCode": h.srv.LastCode(f.pool, "trudy"),
+		"ForceAliasCreation": true})
+	require.Nil(t, e)
+	_, ch, e = h.srpStart(f, "bob@example.com", nil)
+	require.Nil(t, e)
+	require.Equal(t, "trudy", strMap(ch["ChallengeParameters"])["USER_ID_FOR_SRP"])
+	_, _, e = h.srpStart(f, "bob", nil)
+	require.Nil(t, e)
 
 	// An admin cannot give a second user the verified alias either.
 	_, err := h.srv.CreateUser(f.pool, UserConfig{Username: "carol", Password: "Carol-Pass-1"})
 	require.NoError(t, err)
 	_, e = admin("AdminUpdateUserAttributes", map[string]any{"UserPoolId": f.pool, "Username": "carol",
-		"UserAttributes": []map[string]string{{"Name": "email", "Value": "bob@example.com"}, {"Name": "email_verified", "Value": "true"}}})
+		"UserAttributes": []map[string]string{{"Name": "email", "Value": "BOB@example.com"}, {"Name": "email_verified", "Value": "true"}}})
 	wantErr(t, e, "AliasExistsException", "An account with the email already exists.")
 
 	// An unverified alias names no one.
@@ -491,4 +503,30 @@ func TestAttackDegenerateStoredVerifier(t *testing.T) {
 	}))
 	_, _, e := h.srpStart(f, f.user, nil)
 	wantErr(t, e, "NotAuthorizedException", msgIncorrect)
+}
+
+// Item 3: the counts of wrong codes are store records: a restart over the
+// same file does not reset them.
+func TestAttackCodeCountsPersist(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idp.db")
+	bolt, err := OpenBoltStore(path)
+	require.NoError(t, err)
+	h := newHarness(t, func(o *Options) { o.Store = bolt })
+	f := h.fixture(PoolConfig{ID: "us-east-1_Codes"}, ClientConfig{ID: "codesclient"}, UserConfig{Username: "someone"})
+	_, e := signUp(h, f, "erin", "Erin-Pass-123", map[string]string{"email": "e@example.com"})
+	require.Nil(t, e)
+	code := h.srv.LastCode(f.pool, "erin")
+	for i := 0; i < 4; i++ {
+		_, e = h.call("ConfirmSignUp", map[string]any{"ClientId": f.client, "Username": "erin", "ConfirmationCode": "000000"})
+		wantErr(t, e, "CodeMismatchException", "")
+	}
+	h.http.Close()
+	require.NoError(t, h.srv.Close())
+	bolt2, err := OpenBoltStore(path)
+	require.NoError(t, err)
+	h2 := newHarness(t, func(o *Options) { o.Store, o.Clock = bolt2, h.clock.Now })
+	_, e = h2.call("ConfirmSignUp", map[string]any{"ClientId": f.client, "Username": "erin", "ConfirmationCode": "000000"})
+	wantErr(t, e, "CodeMismatchException", "")
+	_, e = h2.call("ConfirmSignUp", map[string]any{"ClientId": f.client, "Username": "erin", "ConfirmationCode": code})
+	wantErr(t, e, "LimitExceededException", "")
 }

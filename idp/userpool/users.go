@@ -35,6 +35,39 @@ func (s *Service) editUser(tx store.Tx, u *store.User, f func(*store.User)) erro
 	return putUser(tx, u)
 }
 
+// takeAliases unverifies, on the users who hold them, the aliases u is
+// about to hold (ConfirmSignUp's ForceAliasCreation: "the new user can
+// sign in with a username of bob@example.com and the existing user can no
+// longer do so", botocore cognito-idp 2016-04-18).
+func takeAliases(tx store.Tx, p *store.Pool, u *store.User) error {
+	for _, a := range p.AliasAttributes {
+		v := u.Attrs[a]
+		if v == "" {
+			continue
+		}
+		owner, err := store.UserByAlias(tx, u.PoolID, a, v)
+		if err != nil || owner == "" || owner == u.Username {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		other, err := store.GetUser(tx, u.PoolID, owner)
+		if err != nil || other == nil {
+			return err
+		}
+		if a == "preferred_username" {
+			delete(other.Attrs, a)
+		} else {
+			other.Attrs[a+"_verified"] = "false"
+		}
+		if err := store.PutUser(tx, other); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // putUser stores a user, refusing (AliasExistsException) to let it hold
 // a sign-in alias — a verified email or phone_number, a
 // preferred_username, of a pool with those as alias or username
@@ -256,6 +289,10 @@ func (s *Service) SignUp(in SignUpInput) (*store.User, *CodeDelivery, *Error) {
 // ConfirmSignUpInput is ConfirmSignUp's request.
 type ConfirmSignUpInput struct {
 	ClientID, SecretHash, Username, Code string
+	// ForceAliasCreation moves an alias the user comes to hold from the
+	// user who held it (who can no longer sign in with it) instead of
+	// refusing with AliasExistsException.
+	ForceAliasCreation bool
 }
 
 // ConfirmSignUp checks the sign-up code (in constant time) and confirms
@@ -312,6 +349,11 @@ func (s *Service) ConfirmSignUp(in ConfirmSignUpInput) *Error {
 		}
 		if err := s.codeAccepted(tx, u.PoolID, u.Username, kind); err != nil {
 			return err
+		}
+		if in.ForceAliasCreation {
+			if err := takeAliases(tx, p, u); err != nil {
+				return err
+			}
 		}
 		return s.editUser(tx, u, func(nu *store.User) {
 			nu.Status, nu.ConfirmCode = store.StatusConfirmed, ""

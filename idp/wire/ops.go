@@ -401,11 +401,13 @@ func opSignUp(svc *userpool.Service, c *call, in *signUpIn) (any, *userpool.Erro
 
 type confirmSignUpIn struct {
 	ClientId, SecretHash, Username, ConfirmationCode string
+	ForceAliasCreation                               bool
 }
 
 func opConfirmSignUp(svc *userpool.Service, c *call, in *confirmSignUpIn) (any, *userpool.Error) {
 	return done(svc.ConfirmSignUp(userpool.ConfirmSignUpInput{
 		ClientID: in.ClientId, SecretHash: in.SecretHash, Username: in.Username, Code: in.ConfirmationCode,
+		ForceAliasCreation: in.ForceAliasCreation,
 	}))
 }
 
