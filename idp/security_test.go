@@ -105,6 +105,8 @@ func TestAttackClaimInjection(t *testing.T) {
 	// are the server's.
 	_, e = signUp(h, f, "carol", "Carol-Pass-1", map[string]string{"email": "c@example.com", "given_name": "Carol", "custom:x": "1"})
 	wantErr(t, e, "InvalidParameterException", schemaMsg("custom:x"))
+	_, e = signUp(h, f, "carol", "Carol-Pass-1", map[string]string{"given_name": strings.Repeat("x", 2049)})
+	wantErr(t, e, "InvalidParameterException", "")
 	su, e := signUp(h, f, "carol", "Carol-Pass-1", map[string]string{"email": "c@example.com", "given_name": "Carol"})
 	require.Nil(t, e)
 	require.NotEmpty(t, su["UserSub"])

@@ -148,6 +148,10 @@ const (
 	creating               // flag: the user is being created (immutable attributes may be set)
 )
 
+// maxAttrValue is the longest attribute value (botocore
+// AttributeValueType: max 2048).
+const maxAttrValue = 2048
+
 // msgUnauthorizedAttr is Cognito's refusal of an attribute the app client
 // may not write (WriteAttributes).
 const msgUnauthorizedAttr = "A client attempted to write unauthorized attribute"
@@ -184,6 +188,11 @@ func checkAttributes(p *store.Pool, cl *store.Client, attrs map[string]string, w
 			b.WriteString(n + ": Attribute does not exist in the schema.\n")
 		}
 		return errParam("%s", b.String())
+	}
+	for _, n := range names {
+		if utf8.RuneCountInString(attrs[n]) > maxAttrValue {
+			return errParam("1 validation error detected: Value at 'userAttributes.%s.member.value' failed to satisfy constraint: Member must have length less than or equal to %d", n, maxAttrValue)
+		}
 	}
 	if len(immutable) > 0 {
 		var b strings.Builder
