@@ -41,9 +41,10 @@
 //     verifier uploaded by ConfirmDevice, a forgotten device refused with
 //     ResourceNotFoundException before any SRP state is consumed, and a JSON
 //     null DEVICE_KEY treated as absent.
-//   - ID and access tokens are RS256 JWTs (crypto/rsa) with Cognito's claims
-//     and numeric iat/exp, issuer <endpoint>/<poolId>; refresh tokens are
-//     opaque, stored as hashes, and revocable (RevokeToken, GlobalSignOut).
+//   - ID and access tokens are RS256 JWTs (package token's Signer) with
+//     Cognito's claims and numeric iat/exp, issuer <endpoint>/<poolId>, each
+//     pool signing with its own key; refresh tokens are opaque, stored as
+//     hashes, and revocable (RevokeToken, GlobalSignOut).
 //   - State is in memory, or in a bbolt file (OpenBoltStore). Each operation
 //     commits its writes in one transaction before it answers (with a bbolt
 //     file: fsynced, concurrent operations sharing the sync), so a crash
@@ -57,6 +58,105 @@
 // Options in place of Lambda triggers.
 //
 // It is a test double, not a production identity service: there is no
-// request signing check, no rate limiting beyond the lockout, and one
-// signing key per server.
+// rate limiting beyond the lockouts below.
+//
+// # Security model
+//
+// What the user-pool side authenticates, with what, and what it refuses.
+// Where Cognito's behaviour is documented (botocore's cognito-idp model,
+// AWS's guides) the server follows it; where it is not, the safe choice
+// is marked "(ours)".
+//
+// # Attributes and token claims
+//
+// A pool's attributes are Cognito's standard ones (address, birthdate,
+// email, email_verified, family_name, gender, given_name, locale,
+// middle_name, name, nickname, phone_number, phone_number_verified,
+// picture, preferred_username, profile, sub, updated_at, website,
+// zoneinfo) and the custom:NAME and dev:NAME attributes declared by
+// CreateUserPool's Schema (PoolConfig.Schema in seed files) or
+// AddCustomAttributes; DescribeUserPool lists them all in
+// SchemaAttributes. Every write path — SignUp, NEW_PASSWORD_REQUIRED's
+// userAttributes.*, AdminCreateUser, AdminUpdateUserAttributes and the Go
+// API — refuses any other name with InvalidParameterException "Attributes
+// did not conform to the schema: NAME: Attribute does not exist in the
+// schema." (the service's wording); sub never changes, nor does an
+// immutable (Mutable false) attribute once the user exists. A user
+// writing their own attributes (SignUp, NEW_PASSWORD_REQUIRED) never
+// writes email_verified, phone_number_verified or a dev: attribute, nor
+// one outside the app client's WriteAttributes when it has them:
+// NotAuthorizedException "A client attempted to write unauthorized
+// attribute". A changed email or phone_number is unverified unless an
+// administrator's same request sets its flag (as AdminUpdateUserAttributes
+// documents). An ID token carries the attributes the client's
+// ReadAttributes allow (all but dev: ones when it has none); claims the
+// server sets (sub, iss, aud, exp, iat, jti, token_use, origin_jti,
+// cognito:*, …) are set over the attributes and never taken from one.
+//
+// # Keys
+//
+// Each pool has its own 2048-bit RSA key and kid, drawn when the pool is
+// created and kept in the store (so --data keeps them); its JWKS lists
+// that key only. A token of one pool never verifies under another's key
+// set, nor through VerifyPoolToken or an access-token operation for
+// another pool; VerifyToken chooses the key by the pool the token's iss
+// names and checks iss. (Options.SigningKey gives every pool one key, for
+// tests; kids and key sets stay per pool.)
+//
+// # One-time codes
+//
+// Wrong codes are counted per user and kind of code across sessions:
+// SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP and SMS_OTP challenges (MFA or a
+// passwordless first factor) and ConfirmSignUp. The fifth wrong code of a
+// kind locks that kind for Options.Lockout, doubling with each further
+// failure up to 15 minutes, like passwords; while locked even the right
+// code is refused — TooManyFailedAttemptsException for a sign-in
+// challenge (ours: the type is Cognito's, its message ours) and
+// LimitExceededException "Attempt limit exceeded, please try after some
+// time." for ConfirmSignUp — and the pending code is void (the challenge
+// session is spent; ConfirmSignUp's code is cleared). The counts are store
+// records written in the request's own transaction. Anyone who knows a
+// user name can thus lock that user's codes for a while, as with
+// passwords (ours). A passwordless first factor (EMAIL_OTP, SMS_OTP)
+// stands in for MFA except for a TOTP authenticator the user has, which is
+// still asked.
+//
+// # Where codes go
+//
+// Sign-in codes (SMS and e-mail MFA, EMAIL_OTP and SMS_OTP) go only to a
+// verified address (email_verified, phone_number_verified "true"). Changing
+// email or phone_number by a user-side path clears its flag, so no change
+// redirects a second factor; MFA_SETUP with EMAIL keeps the address in the
+// session and stores it (verified, with e-mail MFA on) only once the code
+// sent to it is proven. A signed-up user's auto-verified attributes are
+// verified by ConfirmSignUp, not at SignUp.
+//
+// # Users deleted and created again
+//
+// A sign-in, its refresh token and its access tokens belong to the user's
+// sub: a challenge session begun before AdminDeleteUser never finishes for
+// a user created again under the same name, and AdminDeleteUser removes
+// the user's sign-ins (refresh tokens) and devices in its transaction.
+//
+// # Devices and verifiers
+//
+// ConfirmDevice accepts only the device of the caller's own sign-in (the
+// access token's device_key) and only while it is unconfirmed: another
+// device of the user, or re-keying a confirmed one, is
+// NotAuthorizedException (ours). Device verifiers pass
+// srp.ParseDeviceSecretVerifierConfig, which refuses v ≡ 0, 1 or −1 mod N
+// (srp.ErrDegenerateVerifier); a stored password verifier of that kind (a
+// tampered file) is refused at sign-in as a wrong password.
+//
+// # Aliases
+//
+// An alias (AliasAttributes: email, phone_number, preferred_username)
+// names a user only when that user is confirmed and (for email and
+// phone_number) has the value verified; an unverified or unconfirmed
+// holder signs in by user name only. A second user cannot come to hold an
+// alias another user holds — confirming, or an admin setting the verified
+// value — AliasExistsException "An account with the email already
+// exists.", as ConfirmSignUp's ForceAliasCreation documents; with
+// ForceAliasCreation true the alias moves to the confirmed user and the
+// former holder's value becomes unverified.
 package idp

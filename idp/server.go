@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/caldera-srp/caldera/idp/internal/rnd"
 	"github.com/caldera-srp/caldera/idp/store"
-	"github.com/caldera-srp/caldera/idp/tokens"
 	"github.com/caldera-srp/caldera/idp/userpool"
 	"github.com/caldera-srp/caldera/idp/wire"
 )
@@ -31,7 +29,6 @@ const (
 	DefaultLockout       = userpool.DefaultLockout
 	DefaultMaxBodyBytes  = 1 << 20
 	DefaultCodeTTL       = 3 * time.Minute
-	defaultRSABits       = 2048
 )
 
 // Options configure a Server. The zero value is usable: real clock,
@@ -69,8 +66,10 @@ type Options struct {
 	Lockout     time.Duration
 	// MaxBodyBytes bounds request bodies (DefaultMaxBodyBytes when zero).
 	MaxBodyBytes int64
-	// SigningKey, when set, signs tokens instead of a key generated on first
-	// start (and stored). Tests share one to save RSA key generation.
+	// SigningKey, when set, signs the tokens of every pool instead of a key
+	// of the pool's own, generated when the pool is created and stored
+	// (each pool still has its own kid and key set). Tests share one to
+	// save RSA key generation; a server people use leaves it nil.
 	SigningKey *rsa.PrivateKey
 	// CustomAuth answers the CUSTOM_AUTH flow; without it CUSTOM_AUTH is
 	// refused as Cognito refuses it for a pool without triggers.
@@ -139,16 +138,12 @@ func New(opts Options) (*Server, error) {
 	if err := s.store.Update(store.Migrate); err != nil {
 		return nil, fmt.Errorf("idp: migrate store: %w", err)
 	}
-	signKey, sealKey, err := s.initKeys()
-	if err != nil {
-		return nil, err
-	}
-	issuer, err := tokens.NewIssuer(signKey)
+	sealKey, err := s.initKeys()
 	if err != nil {
 		return nil, err
 	}
 	s.svc, err = userpool.New(userpool.Config{
-		Store: s.store, Issuer: issuer, SealKey: sealKey, Clock: s.clock, Rand: s.opts.Rand, Logger: s.log,
+		Store: s.store, SigningKey: opts.SigningKey, SealKey: sealKey, Clock: s.clock, Rand: s.opts.Rand, Logger: s.log,
 		Region: opts.Region, SessionTTL: opts.SessionTTL, TimestampSkew: opts.TimestampSkew,
 		MaxFailures: opts.MaxFailures, Lockout: opts.Lockout, CustomAuth: opts.CustomAuth,
 	})
@@ -162,58 +157,31 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// initKeys loads the server keys, or draws the missing ones (the RSA key
-// outside any transaction) and stores them.
-func (s *Server) initKeys() (*rsa.PrivateKey, []byte, error) {
+// initKeys loads the server's SECRET_BLOCK key, or draws and stores it.
+// (Token signing keys are per pool: package userpool keeps them.)
+func (s *Server) initKeys() ([]byte, error) {
 	var keys *store.Keys
 	if err := s.store.View(func(tx store.Tx) error {
 		var err error
 		keys, err = store.GetKeys(tx)
 		return err
 	}); err != nil {
-		return nil, nil, fmt.Errorf("idp: load keys: %w", err)
+		return nil, fmt.Errorf("idp: load keys: %w", err)
 	}
 	if keys == nil {
 		keys = new(store.Keys)
 	}
-	changed := false
 	if len(keys.SealKey) != 32 {
 		k, err := rnd.Bytes(s.opts.Rand, 32)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		keys.SealKey, changed = k, true
-	}
-	var signKey *rsa.PrivateKey
-	switch {
-	case s.opts.SigningKey != nil:
-		signKey = s.opts.SigningKey
-	case len(keys.RSAKey) > 0:
-		k, err := x509.ParsePKCS8PrivateKey(keys.RSAKey)
-		rk, ok := k.(*rsa.PrivateKey)
-		if err != nil || !ok {
-			return nil, nil, fmt.Errorf("idp: stored signing key: %v", err)
-		}
-		signKey = rk
-	default:
-		// rsa.GenerateKey ignores its reader in recent Go versions unless
-		// asked otherwise; keys are random in every case.
-		k, err := rsa.GenerateKey(s.opts.Rand, defaultRSABits)
-		if err != nil {
-			return nil, nil, fmt.Errorf("idp: generate signing key: %w", err)
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			return nil, nil, fmt.Errorf("idp: signing key: %w", err)
-		}
-		signKey, keys.RSAKey, changed = k, der, true
-	}
-	if changed {
+		keys.SealKey = k
 		if err := s.store.Update(func(tx store.Tx) error { return store.PutKeys(tx, keys) }); err != nil {
-			return nil, nil, fmt.Errorf("idp: store keys: %w", err)
+			return nil, fmt.Errorf("idp: store keys: %w", err)
 		}
 	}
-	return signKey, keys.SealKey, nil
+	return keys.SealKey, nil
 }
 
 // ServeHTTP implements http.Handler: POST / with X-Amz-Target for the API,

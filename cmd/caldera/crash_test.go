@@ -60,6 +60,7 @@ func TestCrashRecovery(t *testing.T) {
 	if err := os.WriteFile(seed, []byte(`{"pools": [{"id": "us-east-1_Crash", "name": "crash",
 		"deviceConfiguration": {"ChallengeRequiredOnNewDevice": false},
 		"passwordPolicy": {"MinimumLength": 8},
+		"schema": [{"Name": "n", "AttributeDataType": "Number"}],
 		"clients": [{"id": "crashclient", "name": "crash",
 			"explicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}]}]}`), 0o600); err != nil {
 		t.Fatal(err)

@@ -181,7 +181,12 @@ func (h *Handler) serveJWKS(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, &userpool.Error{Type: "ResourceNotFoundException", Message: "User pool " + poolID + " does not exist.", Status: http.StatusNotFound})
 		return
 	}
-	b, _ := json.Marshal(h.Service.JWKS())
+	set, err := h.Service.JWKS(poolID)
+	if err != nil {
+		h.writeError(w, err)
+		return
+	}
+	b, _ := json.Marshal(set)
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(b)
 }
