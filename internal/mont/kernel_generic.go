@@ -15,6 +15,12 @@ import "math/bits"
 // 3·24² + 48² = 4,032 (word-by-word: 2·48² = 4,608); squaring
 // 3·(24·23/2 + 24) + 48² = 3,204. Everything runs in time independent of the
 // operands: the Karatsuba signs are masks, never branches.
+//
+// Measured on the project's machine (AMD EPYC Zen 4, go1.26, minimum over
+// bursts): multiplication 2.96 µs, squaring 2.39 µs (the word-by-word loops
+// this replaced: 4.67 and 3.99 µs; the ADX assembly: 1.84 and 1.43 µs). About
+// two thirds of either is the reduction, which runs near the rate the
+// compiler's MULQ code allows (about ten instructions per word product).
 
 const halfWords = nWords / 2
 
