@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -108,5 +109,33 @@ func TestPortableGenerated(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Error("kernel_portable.go is stale: run go generate ./internal/mont")
+	}
+}
+
+// TestPortableNoBoundsChecks compiles the package with the compiler's
+// bounds-check report and fails if any check is left in the portable
+// kernel's files: their speed depends on every index being proved in range
+// (fixed-size arrays, constant indexes).
+func TestPortableNoBoundsChecks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles the package with the go command")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not available")
+	}
+	cmd := exec.Command(goBin, "build", "-tags", "purego", "-o", os.DevNull,
+		"-gcflags=-d=ssa/check_bce/debug=1", ".")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for line := range strings.Lines(string(out)) {
+		if strings.Contains(line, "kernel_generic.go:") || strings.Contains(line, "kernel_portable.go:") {
+			t.Errorf("bounds check left: %s", strings.TrimSpace(line))
+		}
+	}
+	if !strings.Contains(string(out), "Found IsInBounds") {
+		t.Error("the compiler reported no bounds check at all: is the flag still honoured?")
 	}
 }
