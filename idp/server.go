@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/caldera-srp/caldera/idp/internal/rnd"
 	"github.com/caldera-srp/caldera/idp/store"
 	"github.com/caldera-srp/caldera/idp/tokens"
@@ -53,9 +55,30 @@ type Options struct {
 	// Region prefixes new pool ids and device keys (DefaultRegion when empty).
 	Region string
 	// Endpoint is the base URL clients use (e.g. "http://127.0.0.1:9229"):
-	// token issuers are Endpoint + "/" + poolId. When empty, Start's address
-	// is used, or else the Host of each request.
+	// token issuers are Endpoint + "/" + poolId. When empty, Start's
+	// address is used; a Server that was not started (a bare http.Handler)
+	// then issues no tokens unless IssuerFromHost is set.
 	Endpoint string
+	// IssuerFromHost, when Endpoint is empty and the server was not
+	// started, takes the issuer from each request's Host header. Anyone
+	// who reaches the server then chooses the iss of the tokens it mints,
+	// so this is only for a handler behind a proxy that sets Host itself.
+	IssuerFromHost bool
+	// AdminCredentials is the IAM-style access key every control-plane
+	// operation (those Cognito authorises with IAM: Admin*, pool, client,
+	// group and listing operations) must be signed with, AWS Signature
+	// Version 4, service cognito-idp, any region. When it is zero and
+	// InsecureAdmin is false, New draws a random key (see
+	// Server.AdminCredentials). Its secret also opens the outbox
+	// (Authorization: Bearer SECRET_ACCESS_KEY).
+	AdminCredentials AdminCredentials
+	// InsecureAdmin answers control-plane operations and the outbox
+	// without any signature or token, as a server without this option
+	// did before: anyone who reaches the port administers every pool.
+	InsecureAdmin bool
+	// SignatureSkew is how far a signed request's X-Amz-Date may be from
+	// the clock (wire.DefaultSignatureSkew, 5 minutes as AWS, when zero).
+	SignatureSkew time.Duration
 	// SessionTTL is how long a challenge Session stays valid
 	// (DefaultSessionTTL when zero).
 	SessionTTL time.Duration
@@ -75,6 +98,22 @@ type Options struct {
 	// CustomAuth answers the CUSTOM_AUTH flow; without it CUSTOM_AUTH is
 	// refused as Cognito refuses it for a pool without triggers.
 	CustomAuth CustomAuth
+}
+
+// AdminCredentials is an IAM-style access key: the key of the control
+// plane (Options.AdminCredentials). Its Provider method gives an
+// aws-sdk-go-v2 credentials provider and SignRequest signs a plain
+// http.Request.
+type AdminCredentials = wire.Credentials
+
+// ParseAdminCredentials parses "ACCESS_KEY_ID:SECRET_ACCESS_KEY" (the form
+// of caldera serve --admin-credentials).
+func ParseAdminCredentials(s string) (AdminCredentials, error) {
+	id, secret, ok := strings.Cut(s, ":")
+	if !ok || id == "" || secret == "" || strings.ContainsAny(id, "/ ,=") {
+		return AdminCredentials{}, errors.New("idp: admin credentials must be ACCESS_KEY_ID:SECRET_ACCESS_KEY")
+	}
+	return AdminCredentials{AccessKeyID: id, SecretAccessKey: secret}, nil
 }
 
 // Store persists the server's records in transactions; see package
@@ -158,6 +197,17 @@ func New(opts Options) (*Server, error) {
 	s.wire = &wire.Handler{
 		Service: s.svc, Endpoint: s.requestEndpoint, MaxBodyBytes: s.opts.MaxBodyBytes,
 		Logger: s.log, Rand: s.opts.Rand,
+	}
+	if !s.opts.InsecureAdmin {
+		if s.opts.AdminCredentials == (AdminCredentials{}) {
+			if s.opts.AdminCredentials, err = wire.NewCredentials(s.opts.Rand); err != nil {
+				return nil, err
+			}
+		} else if _, err := ParseAdminCredentials(s.opts.AdminCredentials.AccessKeyID + ":" + s.opts.AdminCredentials.SecretAccessKey); err != nil {
+			return nil, err
+		}
+		s.wire.Admin = wire.NewVerifier(s.opts.AdminCredentials, s.clock, s.opts.SignatureSkew)
+		s.wire.OutboxSecret = s.opts.AdminCredentials.SecretAccessKey
 	}
 	return s, nil
 }
@@ -262,8 +312,11 @@ func (s *Server) Endpoint() string {
 	return "http://" + s.listener.Addr().String()
 }
 
+// requestEndpoint is the base URL of a request's token issuers: the
+// configured or listening endpoint, never the request's Host unless
+// Options.IssuerFromHost asks for it ("" otherwise: no token is minted).
 func (s *Server) requestEndpoint(r *http.Request) string {
-	if e := s.Endpoint(); e != "" {
+	if e := s.Endpoint(); e != "" || !s.opts.IssuerFromHost {
 		return e
 	}
 	scheme := "http"
@@ -271,6 +324,32 @@ func (s *Server) requestEndpoint(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// AdminCredentials returns the key control-plane requests must be signed
+// with (Options.AdminCredentials or the one New drew), or the zero value
+// under Options.InsecureAdmin.
+func (s *Server) AdminCredentials() AdminCredentials {
+	if s.opts.InsecureAdmin {
+		return AdminCredentials{}
+	}
+	return s.opts.AdminCredentials
+}
+
+// AdminAWSConfig returns an aws-sdk-go-v2 configuration that reaches this
+// server (Endpoint()) and signs with its admin key: give it to
+// cognitoidentityprovider.NewFromConfig. The SDK signs with the real
+// clock; a server on a test clock must be given a signer that follows it.
+func (s *Server) AdminAWSConfig() aws.Config {
+	region := s.opts.Region
+	if region == "" {
+		region = DefaultRegion
+	}
+	cfg := aws.Config{Region: region, Credentials: s.AdminCredentials().Provider(), RetryMaxAttempts: 1}
+	if e := s.Endpoint(); e != "" {
+		cfg.BaseEndpoint = aws.String(e)
+	}
+	return cfg
 }
 
 // Issuer returns the token issuer of a pool: Endpoint() + "/" + poolID.

@@ -608,6 +608,10 @@ func (s *Service) mint(m *mintPlan) (*AuthResult, *Error) {
 }
 
 func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o *store.Origin) (*TokenSet, *Error) {
+	if endpoint == "" {
+		// The issuer is never guessed from a request (idp.Options.Endpoint).
+		return nil, errInternal(errors.New("no issuer: the server has no endpoint (set Options.Endpoint or Options.IssuerFromHost, or call Start)"))
+	}
 	accessTTL, idTTL := cl.AccessTTL, cl.IDTTL
 	if accessTTL <= 0 {
 		accessTTL = defaultAccessTokenTTL
