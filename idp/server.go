@@ -298,6 +298,16 @@ func (s *Server) Start(addr string) error {
 	return nil
 }
 
+// Addr returns the address Start listens on ("" before Start).
+func (s *Server) Addr() string {
+	s.httpMu.Lock()
+	defer s.httpMu.Unlock()
+	if s.listener == nil {
+		return ""
+	}
+	return s.listener.Addr().String()
+}
+
 // Endpoint returns the base URL of the server: Options.Endpoint, or
 // http://<address> once Start has been called, or "" before.
 func (s *Server) Endpoint() string {

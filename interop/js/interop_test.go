@@ -83,6 +83,8 @@ func TestAmazonCognitoIdentityJS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "signin.mjs", srv.Endpoint(), "--count", strconv.Itoa(count))
+	admin := srv.AdminCredentials()
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+admin.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+admin.SecretAccessKey)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
