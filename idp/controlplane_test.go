@@ -331,3 +331,29 @@ func TestAttackIssuerFromHost(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, "%v", out)
 	assert.True(t, strings.HasPrefix(issOf(out), "http://127.0.0.1:9229/"), issOf(out))
 }
+
+// TestAllowSignatureReplay: with the option, an identical signed request
+// (botocore sends one whenever a call is repeated within a second) is
+// answered again, as AWS answers it; without, it is refused.
+func TestAllowSignatureReplay(t *testing.T) {
+	for _, allow := range []bool{false, true} {
+		h := newHarness(t, func(o *Options) { o.AllowSignatureReplay = allow })
+		f := h.fixture(PoolConfig{Name: "p"}, ClientConfig{Name: "c"}, UserConfig{})
+		body := `{"UserPoolId":"` + f.pool + `","Username":"alice"}`
+		req, _ := http.NewRequest(http.MethodPost, h.http.URL+"/", strings.NewReader(body))
+		req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.AdminGetUser")
+		require.NoError(t, testAdmin.SignRequest(req, []byte(body), "us-east-1", h.clock.Now()))
+		again := req.Clone(req.Context())
+		again.Body = io.NopCloser(strings.NewReader(body))
+		resp, b := do(t, req)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+		resp, b = do(t, again)
+		if allow {
+			assert.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+		} else {
+			typ, msg := errType(t, b)
+			assert.Equal(t, "InvalidSignatureException", typ)
+			assert.Equal(t, "Signature has already been used", msg)
+		}
+	}
+}

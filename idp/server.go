@@ -76,6 +76,12 @@ type Options struct {
 	// without any signature or token, as a server without this option
 	// did before: anyone who reaches the port administers every pool.
 	InsecureAdmin bool
+	// AllowSignatureReplay accepts a signed request again within the skew
+	// window, as AWS does. By default a signature is accepted once: the
+	// AWS SDKs for Go and JavaScript sign a fresh amz-sdk-invocation-id per
+	// call, but botocore (the AWS CLI, boto3) does not, so with it two
+	// identical calls in one second need this.
+	AllowSignatureReplay bool
 	// SignatureSkew is how far a signed request's X-Amz-Date may be from
 	// the clock (wire.DefaultSignatureSkew, 5 minutes as AWS, when zero).
 	SignatureSkew time.Duration
@@ -207,6 +213,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.wire.Admin = wire.NewVerifier(s.opts.AdminCredentials, s.clock, s.opts.SignatureSkew)
+		s.wire.Admin.AllowReplay = s.opts.AllowSignatureReplay
 		s.wire.OutboxSecret = s.opts.AdminCredentials.SecretAccessKey
 	}
 	return s, nil

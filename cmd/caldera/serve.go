@@ -16,7 +16,8 @@ import (
 )
 
 const serveUsage = `Usage: caldera serve [--addr HOST:PORT] [--data FILE] [--seed FILE] [--endpoint URL] [--region R]
-                     [--admin-credentials ACCESS_KEY_ID:SECRET_ACCESS_KEY | --insecure-admin] [-v]
+                     [--admin-credentials ACCESS_KEY_ID:SECRET_ACCESS_KEY | --insecure-admin]
+                     [--allow-signature-replay] [-v]
 
 Runs a local Cognito-compatible identity provider that really verifies SRP
 (package idp). Clients reach it with an endpoint override: the AWS JSON 1.1
@@ -35,7 +36,10 @@ one is drawn at each start. It is printed on stderr and in the JSON on stdout
 ("adminCredentials"); give it to the AWS SDK or CLI as AWS_ACCESS_KEY_ID and
 AWS_SECRET_ACCESS_KEY. The outbox answers Authorization: Bearer
 SECRET_ACCESS_KEY. Sign-in, sign-up and the access-token operations are
-public, as Cognito's are. --insecure-admin accepts everything unsigned.
+public, as Cognito's are. A signature is accepted once: botocore (the AWS CLI,
+boto3) signs two identical calls in one second identically, so scripts that
+repeat a call need --allow-signature-replay. --insecure-admin accepts
+everything unsigned.
 
 Flags:
 `
@@ -56,11 +60,12 @@ func serveMain(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) i
 	region := fs.String("region", idp.DefaultRegion, "region prefix of new pool ids")
 	adminCreds := fs.String("admin-credentials", "", "ACCESS_KEY_ID:SECRET_ACCESS_KEY that control-plane requests must be signed with (default: random, printed)")
 	insecureAdmin := fs.Bool("insecure-admin", false, "answer control-plane operations and the outbox without any signature (unsafe)")
+	allowReplay := fs.Bool("allow-signature-replay", false, "accept a signed request seen before within the 5-minute window, as AWS does (botocore/AWS CLI repeating an identical call within a second needs it)")
 	verbose := fs.Bool("v", false, "log every request to stderr")
 	if code, done := parseFlags(fs, args, stderr, serveUsage, false); done {
 		return code
 	}
-	opts := idp.Options{Endpoint: *endpoint, Region: *region, InsecureAdmin: *insecureAdmin}
+	opts := idp.Options{Endpoint: *endpoint, Region: *region, InsecureAdmin: *insecureAdmin, AllowSignatureReplay: *allowReplay}
 	if *adminCreds != "" {
 		if *insecureAdmin {
 			fmt.Fprintln(stderr, "caldera serve: --admin-credentials and --insecure-admin exclude each other")

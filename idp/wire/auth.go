@@ -106,6 +106,11 @@ type Verifier struct {
 	creds Credentials
 	clock func() time.Time
 	skew  time.Duration
+	// AllowReplay accepts a signature seen before (AWS's own rule: only
+	// the time window limits a signature). botocore (the AWS CLI, boto3)
+	// signs no per-call id, so two identical calls within one second carry
+	// the same signature and the second is refused unless this is set.
+	AllowReplay bool
 
 	mu     sync.Mutex
 	seen   map[string]time.Time // signature → when it leaves the window
@@ -213,7 +218,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte) *userpool.Error {
 		subtle.ConstantTimeCompare([]byte(got), []byte(a.signature)) != 1 {
 		return authError("InvalidSignatureException", msgBadSig, http.StatusBadRequest)
 	}
-	if !v.remember(a.signature, t.Add(v.skew), now) {
+	if !v.AllowReplay && !v.remember(a.signature, t.Add(v.skew), now) {
 		return authError("InvalidSignatureException", msgReplayed, http.StatusBadRequest)
 	}
 	return nil
