@@ -31,9 +31,12 @@ const (
 	DefaultTimestampSkew = userpool.DefaultTimestampSkew
 	DefaultMaxFailures   = userpool.DefaultMaxFailures
 	DefaultLockout       = userpool.DefaultLockout
-	DefaultMaxBodyBytes  = 1 << 20
-	DefaultCodeTTL       = 3 * time.Minute
-	defaultRSABits       = 2048
+	// DefaultMaxSessions and DefaultMaxSessionsPerUser: see Options.
+	DefaultMaxSessions        = userpool.DefaultMaxSessions
+	DefaultMaxSessionsPerUser = userpool.DefaultMaxSessionsPerUser
+	DefaultMaxBodyBytes       = 1 << 20
+	DefaultCodeTTL            = 3 * time.Minute
+	defaultRSABits            = 2048
 )
 
 // Options configure a Server. The zero value is usable: real clock,
@@ -88,6 +91,13 @@ type Options struct {
 	// SessionTTL is how long a challenge Session stays valid
 	// (DefaultSessionTTL when zero).
 	SessionTTL time.Duration
+	// MaxSessions and MaxSessionsPerUser cap the challenge sessions held
+	// in memory (DefaultMaxSessions, 10000, and DefaultMaxSessionsPerUser,
+	// 32, when zero). At a cap the oldest session gives way, so a flood of
+	// unanswered InitiateAuth calls neither grows memory nor keeps the
+	// flooded user from signing in.
+	MaxSessions        int
+	MaxSessionsPerUser int
 	// TimestampSkew is how far a PASSWORD_VERIFIER TIMESTAMP may be from the
 	// server's clock (DefaultTimestampSkew when zero).
 	TimestampSkew time.Duration
@@ -196,6 +206,7 @@ func New(opts Options) (*Server, error) {
 		Store: s.store, Issuer: issuer, SealKey: sealKey, Clock: s.clock, Rand: s.opts.Rand, Logger: s.log,
 		Region: opts.Region, SessionTTL: opts.SessionTTL, TimestampSkew: opts.TimestampSkew,
 		MaxFailures: opts.MaxFailures, Lockout: opts.Lockout, CustomAuth: opts.CustomAuth,
+		MaxSessions: opts.MaxSessions, MaxSessionsPerUser: opts.MaxSessionsPerUser,
 	})
 	if err != nil {
 		return nil, err

@@ -47,6 +47,11 @@ type Config struct {
 	Lockout       time.Duration
 	// CustomAuth answers CUSTOM_AUTH (refused without it).
 	CustomAuth CustomAuth
+	// MaxSessions and MaxSessionsPerUser cap the challenge sessions held
+	// (DefaultMaxSessions, DefaultMaxSessionsPerUser when zero); at a cap
+	// the oldest session gives way.
+	MaxSessions        int
+	MaxSessionsPerUser int
 }
 
 // Service is the user-pool domain. It is safe for concurrent use and holds
@@ -99,7 +104,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	return &Service{
 		cfg: cfg, store: cfg.Store, issuer: cfg.Issuer, sealer: sl, log: cfg.Logger,
-		sessions: newSessionTable(), outbox: &outbox{max: defaultMaxOutbox},
+		sessions: newSessionTable(cfg.MaxSessions, cfg.MaxSessionsPerUser), outbox: &outbox{max: defaultMaxOutbox},
 	}, nil
 }
 
@@ -126,6 +131,10 @@ func (s *Service) update(fn func(tx store.Tx) error) *Error {
 	}
 	return nil
 }
+
+// Sessions returns the number of challenge sessions held, for tests and
+// monitoring.
+func (s *Service) Sessions() int { return s.sessions.len() }
 
 // JWKS returns the key set that verifies the service's tokens.
 func (s *Service) JWKS() tokens.JWKSet { return s.issuer.JWKS() }
