@@ -84,6 +84,9 @@ type Client struct {
 	IDTTL      time.Duration
 	RefreshTTL time.Duration
 	CreatedAt  time.Time
+	// PreventUserExistenceErrors is "ENABLED" or "LEGACY"; empty (a client
+	// stored before the field existed) is treated as ENABLED.
+	PreventUserExistenceErrors string `json:",omitempty"`
 }
 
 // User is a user of a pool. Key: UserKey(PoolID, Username).

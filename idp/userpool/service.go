@@ -1,7 +1,9 @@
 package userpool
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"log/slog"
@@ -67,6 +69,8 @@ type Service struct {
 	log      *slog.Logger
 	sessions *sessionTable
 	outbox   *outbox
+	// unknownKey derives the stand-ins of unknown users (existence.go).
+	unknownKey []byte
 }
 
 // New returns a Service over cfg.Store.
@@ -102,8 +106,11 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	mac := hmac.New(sha256.New, cfg.SealKey)
+	mac.Write([]byte(unknownUserKeyLabel))
 	return &Service{
-		cfg: cfg, store: cfg.Store, issuer: cfg.Issuer, sealer: sl, log: cfg.Logger,
+		unknownKey: mac.Sum(nil),
+		cfg:        cfg, store: cfg.Store, issuer: cfg.Issuer, sealer: sl, log: cfg.Logger,
 		sessions: newSessionTable(cfg.MaxSessions, cfg.MaxSessionsPerUser), outbox: &outbox{max: defaultMaxOutbox},
 	}, nil
 }

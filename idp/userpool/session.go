@@ -54,6 +54,11 @@ type session struct {
 	customPrivate map[string]string
 	customMeta    string
 
+	// unknown marks the session of a user name that does not exist, on a
+	// client that hides users (existence.go); unknownName is that name.
+	unknown     bool
+	unknownName string
+
 	// The table's bookkeeping (sessiontable.go): the user key the per-user
 	// cap counts under and the position in the expiry heap.
 	userKey string

@@ -160,6 +160,8 @@ type createClientIn struct {
 	IdTokenValidity      int64
 	RefreshTokenValidity int64
 	TokenValidityUnits   *struct{ AccessToken, IdToken, RefreshToken string }
+	// PreventUserExistenceErrors: ENABLED (default here) or LEGACY.
+	PreventUserExistenceErrors string
 }
 
 func validity(n int64, unit, def string) time.Duration {
@@ -186,9 +188,10 @@ func opCreateUserPoolClient(svc *userpool.Service, c *call, in *createClientIn) 
 	}
 	cl, err := svc.CreateClient(in.UserPoolId, userpool.ClientConfig{
 		Name: in.ClientName, GenerateSecret: in.GenerateSecret, ExplicitAuthFlows: in.ExplicitAuthFlows,
-		AccessTokenValidity:  validity(in.AccessTokenValidity, units.AccessToken, "hours"),
-		IDTokenValidity:      validity(in.IdTokenValidity, units.IdToken, "hours"),
-		RefreshTokenValidity: validity(in.RefreshTokenValidity, units.RefreshToken, "days"),
+		AccessTokenValidity:        validity(in.AccessTokenValidity, units.AccessToken, "hours"),
+		IDTokenValidity:            validity(in.IdTokenValidity, units.IdToken, "hours"),
+		RefreshTokenValidity:       validity(in.RefreshTokenValidity, units.RefreshToken, "days"),
+		PreventUserExistenceErrors: in.PreventUserExistenceErrors,
 	})
 	if err != nil {
 		return nil, err
@@ -204,6 +207,7 @@ func clientOut(cl *store.Client) map[string]any {
 	if cl.Secret != "" {
 		out["ClientSecret"] = cl.Secret
 	}
+	out["PreventUserExistenceErrors"] = userpool.PreventUserExistence(cl)
 	return out
 }
 
