@@ -4,10 +4,12 @@
 // SerializationException for bodies that do not decode and JSON null
 // treated as absent), the rendering of answers in Cognito's shapes, the
 // mapping of userpool.Error to {"__type", "message"} with its HTTP status,
-// CORS for browser clients, and the local GET endpoints (a pool's JWKS,
-// the outbox). It holds no state and no business rule: each operation
-// decodes, calls package userpool and renders. Request signing (SigV4)
-// belongs here.
+// CORS for the public (browser-facing) operations only, the SigV4 check of
+// the control plane (auth.go: Verifier, with the aws-sdk-go-v2 signer) and
+// the local GET endpoints (a pool's JWKS, the outbox behind a bearer
+// secret). Besides the replay cache of Verifier it holds no state and no
+// business rule: each operation decodes, calls package userpool and
+// renders.
 //
 // Imports within idp: userpool, store (record types to render).
 package wire
