@@ -69,7 +69,7 @@ func FuzzServeHTTP(f *testing.F) {
 			// decoding is what is fuzzed (the signature check has its own
 			// tests in controlplane_test.go).
 			InsecureAdmin: true,
-			Clock: func() time.Time { return time.Date(2019, 1, 1, 6, 6, 9, 0, time.UTC) },
+			Clock:         func() time.Time { return time.Date(2019, 1, 1, 6, 6, 9, 0, time.UTC) },
 		})
 		if err != nil {
 			t.Fatal(err)
