@@ -41,3 +41,27 @@ func TestSessionTableCaps(t *testing.T) {
 	assert.Len(t, tab.byUser, 1)
 	assert.Nil(t, tab.take("u3", late))
 }
+
+// BenchmarkSessionTable puts a session into a full table (the oldest gives
+// way) and takes another, at two table sizes: the cost grows with log n,
+// not n.
+func BenchmarkSessionTable(b *testing.B) {
+	for _, held := range []int{1000, 100000} {
+		b.Run(fmt.Sprintf("held=%d", held), func(b *testing.B) {
+			t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+			tab := newSessionTable(held, 32)
+			for i := range held {
+				tab.put(&session{id: fmt.Sprint("s", i), poolID: "p", username: fmt.Sprint("u", i), expires: t0.Add(time.Hour + time.Duration(i))}, t0)
+			}
+			ids := make([]string, b.N)
+			for i := range ids {
+				ids[i] = fmt.Sprint("n", i)
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				tab.put(&session{id: ids[i], poolID: "p", username: fmt.Sprint("v", i%5000), expires: t0.Add(2 * time.Hour)}, t0)
+				tab.take(fmt.Sprint("s", i%held), t0)
+			}
+		})
+	}
+}
