@@ -8,8 +8,9 @@
 // AWSCognitoIdentityProviderService (POST / with X-Amz-Target; errors as
 // non-2xx {"__type", "message"}, docs/protocol.md §7 and §9). It also serves each
 // pool's JSON Web Key Set at /<poolId>/.well-known/jwks.json and the local
-// outbox of SMS and e-mail codes at /_caldera/outbox?pool=&username=. The
-// operations answered are listed by Operations.
+// outbox of SMS and e-mail codes at /_caldera/outbox?pool=&username= (to
+// the holder of the admin secret; see Security model). The operations
+// answered are listed by Operations.
 //
 // This package composes the layers below it (docs/architecture.md, "idp:
 // the local server's layers"): idp/wire (the AWS JSON 1.1 front end),
