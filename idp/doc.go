@@ -130,8 +130,11 @@
 // Cognito documents. A disabled or locked user gets the challenge like
 // anyone and is refused only after the proof. What still tells users
 // apart: the lockout (only a real user is locked after
-// Options.MaxFailures wrong proofs) and, with a wrong USER_AUTH factor
-// choice, a real user's e-mail or phone factors.
+// Options.MaxFailures wrong proofs); a real user's e-mail or phone factors
+// in USER_AUTH's choice; and CUSTOM_AUTH on a pool with Options.CustomAuth,
+// where a real user gets the hook's challenge and an unknown one the
+// wrong password's error at once (Cognito instead runs its triggers with
+// userNotFound set).
 //
 // # Challenge sessions
 //
