@@ -276,7 +276,9 @@ func TestSMSAndEmailMFA(t *testing.T) {
 	if e != nil || out["ChallengeName"] != "EMAIL_OTP" {
 		t.Fatalf("want EMAIL_OTP: %v %v", e, out)
 	}
-	resp, err := http.Get(h.http.URL + "/_caldera/outbox?pool=" + f.pool + "&username=alice@example.com")
+	oreq, _ := http.NewRequest(http.MethodGet, h.http.URL+"/_caldera/outbox?pool="+f.pool+"&username=alice@example.com", nil)
+	oreq.Header.Set("Authorization", "Bearer "+testAdmin.SecretAccessKey)
+	resp, err := http.DefaultClient.Do(oreq)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,9 +18,9 @@ import (
 // The attack tests of issue 11 (items 1, 2, 3, 4, 6, 7, 10): each one
 // failed on the server before the rule it tests, through ServeHTTP.
 
-// newAdminClient is the one place these tests call admin (IAM-authorised)
-// operations through, so that credentials can be added here alone.
-func newAdminClient(t testing.TB, h *harness) func(op string, in any) (map[string]any, *apiError) {
+// adminCall is the one place these tests call admin (IAM-authorised)
+// operations through (h.call signs them with the harness's admin key).
+func adminCall(t testing.TB, h *harness) func(op string, in any) (map[string]any, *apiError) {
 	t.Helper()
 	return h.call
 }
@@ -57,7 +57,7 @@ func signUp(h *harness, f fixture, name, password string, attrs map[string]strin
 // written by the user.
 func TestAttackClaimInjection(t *testing.T) {
 	h := newHarness(t, nil)
-	admin := newAdminClient(t, h)
+	admin := adminCall(t, h)
 	f := h.fixture(PoolConfig{}, ClientConfig{}, UserConfig{})
 
 	for _, name := range []string{"iss", "aud", "token_use", "cognito:username", "cognito:groups", "exp", "origin_jti", "custom:undeclared"} {
@@ -120,7 +120,7 @@ func TestAttackClaimInjection(t *testing.T) {
 // AddCustomAttributes, UserPoolClientType.ReadAttributes/WriteAttributes).
 func TestAttackCustomAttributeSchema(t *testing.T) {
 	h := newHarness(t, nil)
-	admin := newAdminClient(t, h)
+	admin := adminCall(t, h)
 	cp, e := admin("CreateUserPool", map[string]any{"PoolName": "schema", "Schema": []map[string]any{
 		{"Name": "tier", "AttributeDataType": "String", "Mutable": true},
 		{"Name": "employee_id", "AttributeDataType": "String", "Mutable": false},
@@ -319,7 +319,7 @@ func TestAttackOTPSkipsTOTP(t *testing.T) {
 // only once its code is proven.
 func TestAttackRedirectMFA(t *testing.T) {
 	h := newHarness(t, nil)
-	admin := newAdminClient(t, h)
+	admin := adminCall(t, h)
 	f := h.fixture(PoolConfig{MFA: "ON", EmailMFA: true}, ClientConfig{},
 		UserConfig{Temporary: true, EmailMFA: true, Attributes: map[string]string{"email": "alice@example.com", "email_verified": "true"}})
 	out, e := h.srpSignIn(f, f.user, f.password)
@@ -376,7 +376,7 @@ func TestAttackRedirectMFA(t *testing.T) {
 // device checks held before; the unfinished sign-in did not.)
 func TestAttackDeletedUserSuccessor(t *testing.T) {
 	h := newHarness(t, nil)
-	admin := newAdminClient(t, h)
+	admin := adminCall(t, h)
 	f := h.fixture(PoolConfig{DeviceConfiguration: &DeviceConfiguration{}}, ClientConfig{}, UserConfig{})
 	out, e := h.srpSignIn(f, f.user, f.password)
 	require.Nil(t, e)
@@ -447,8 +447,11 @@ func TestAttackDeviceRekey(t *testing.T) {
 // an existing alias, this request returns an AliasExistsException").
 func TestAttackAliasTakeover(t *testing.T) {
 	h := newHarness(t, nil)
-	admin := newAdminClient(t, h)
-	f := h.fixture(PoolConfig{AliasAttributes: []string{"email"}, AutoVerifiedAttributes: []string{"email"}}, ClientConfig{},
+	admin := adminCall(t, h)
+	// LEGACY, so that "names no one" is visible as UserNotFoundException
+	// (an ENABLED client answers an unknown name with a stand-in challenge).
+	f := h.fixture(PoolConfig{AliasAttributes: []string{"email"}, AutoVerifiedAttributes: []string{"email"}},
+		ClientConfig{PreventUserExistenceErrors: "LEGACY"},
 		UserConfig{Username: "bob", Attributes: map[string]string{"email": "bob@example.com"}})
 	_, e := signUp(h, f, "mallory", "Mallory-Pass-1", map[string]string{"email": "BOB@example.com"})
 	require.Nil(t, e)

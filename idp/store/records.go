@@ -103,6 +103,9 @@ type Client struct {
 	// client's ID tokens carry and its users may write.
 	ReadAttributes  []string `json:",omitempty"`
 	WriteAttributes []string `json:",omitempty"`
+	// PreventUserExistenceErrors is "ENABLED" or "LEGACY"; empty (a client
+	// stored before the field existed) is treated as ENABLED.
+	PreventUserExistenceErrors string `json:",omitempty"`
 }
 
 // User is a user of a pool. Key: UserKey(PoolID, Username).

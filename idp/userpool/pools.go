@@ -65,6 +65,11 @@ type ClientConfig struct {
 	// the client's ID tokens carry and its users may write.
 	ReadAttributes  []string `json:"readAttributes,omitempty"`
 	WriteAttributes []string `json:"writeAttributes,omitempty"`
+	// PreventUserExistenceErrors is Cognito's setting of the same name:
+	// "ENABLED" (the default here, as in Cognito's console) answers an
+	// unknown user as a wrong password would be answered; "LEGACY" answers
+	// UserNotFoundException.
+	PreventUserExistenceErrors string `json:"preventUserExistenceErrors,omitempty"`
 }
 
 // UserConfig describes a user for CreateUser and the seed file.
@@ -239,6 +244,14 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 			return nil, errInternal(err)
 		}
 	}
+	prevent := cfg.PreventUserExistenceErrors
+	switch prevent {
+	case "":
+		prevent = PreventUserExistenceEnabled
+	case PreventUserExistenceEnabled, PreventUserExistenceLegacy:
+	default:
+		return nil, errParam("1 validation error detected: Value '%s' at 'preventUserExistenceErrors' failed to satisfy constraint: Member must satisfy enum value set: [LEGACY, ENABLED]", prevent)
+	}
 	flows := cfg.ExplicitAuthFlows
 	if len(flows) == 0 {
 		flows = []string{"ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
@@ -250,6 +263,7 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 		PoolID: poolID, ID: id, Name: cfg.Name, Secret: secret, Flows: flows,
 		AccessTTL: cfg.AccessTokenValidity, IDTTL: cfg.IDTokenValidity, RefreshTTL: cfg.RefreshTokenValidity,
 		CreatedAt: s.now(), ReadAttributes: cfg.ReadAttributes, WriteAttributes: cfg.WriteAttributes,
+		PreventUserExistenceErrors: prevent,
 	}
 	err := s.update(func(tx store.Tx) error {
 		p, err := store.GetPool(tx, poolID)

@@ -1,8 +1,10 @@
 package userpool
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -56,6 +58,11 @@ type Config struct {
 	Lockout       time.Duration
 	// CustomAuth answers CUSTOM_AUTH (refused without it).
 	CustomAuth CustomAuth
+	// MaxSessions and MaxSessionsPerUser cap the challenge sessions held
+	// (DefaultMaxSessions, DefaultMaxSessionsPerUser when zero); at a cap
+	// the oldest session gives way.
+	MaxSessions        int
+	MaxSessionsPerUser int
 }
 
 // Service is the user-pool domain. It is safe for concurrent use and holds
@@ -71,6 +78,8 @@ type Service struct {
 	log      *slog.Logger
 	sessions *sessionTable
 	outbox   *outbox
+	// unknownKey derives the stand-ins of unknown users (existence.go).
+	unknownKey []byte
 }
 
 // New returns a Service over cfg.Store.
@@ -106,9 +115,12 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	mac := hmac.New(sha256.New, cfg.SealKey)
+	mac.Write([]byte(unknownUserKeyLabel))
 	return &Service{
-		cfg: cfg, store: cfg.Store, sealer: sl, log: cfg.Logger,
-		sessions: newSessionTable(), outbox: &outbox{max: defaultMaxOutbox},
+		unknownKey: mac.Sum(nil),
+		cfg:        cfg, store: cfg.Store, sealer: sl, log: cfg.Logger,
+		sessions: newSessionTable(cfg.MaxSessions, cfg.MaxSessionsPerUser), outbox: &outbox{max: defaultMaxOutbox},
 	}, nil
 }
 
@@ -138,6 +150,10 @@ func (s *Service) update(fn func(tx store.Tx) error) *Error {
 
 // rsaBits is the size of the pools' signing keys (Cognito's are 2048).
 const rsaBits = 2048
+
+// Sessions returns the number of challenge sessions held, for tests and
+// monitoring.
+func (s *Service) Sessions() int { return s.sessions.len() }
 
 // issuerFor returns the token issuer of an existing pool: its key from the
 // store, or (first use, or a pool from an older file) a new key. No lock

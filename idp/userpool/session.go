@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/caldera-srp/caldera/idp/store"
@@ -58,66 +57,16 @@ type session struct {
 	custom        []ChallengeResult
 	customPrivate map[string]string
 	customMeta    string
-}
 
-// sessionTable holds the live sessions. Its mutex covers map operations
-// only; no computation runs under it.
-type sessionTable struct {
-	mu sync.Mutex
-	m  map[string]*session
-}
+	// unknown marks the session of a user name that does not exist, on a
+	// client that hides users (existence.go); unknownName is that name.
+	unknown     bool
+	unknownName string
 
-func newSessionTable() *sessionTable { return &sessionTable{m: map[string]*session{}} }
-
-// put registers x, dropping expired sessions when the table has grown.
-func (t *sessionTable) put(x *session, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.m) >= 1024 {
-		for id, y := range t.m {
-			if !now.Before(y.expires) {
-				delete(t.m, id)
-			}
-		}
-	}
-	t.m[x.id] = x
-}
-
-// peek returns a copy of a live session without taking it.
-func (t *sessionTable) peek(id string, now time.Time) *session {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	x := t.m[id]
-	if x == nil {
-		return nil
-	}
-	if !now.Before(x.expires) {
-		delete(t.m, id)
-		return nil
-	}
-	c := *x
-	return &c
-}
-
-// take removes a live session so that no other request can answer it.
-func (t *sessionTable) take(id string, now time.Time) *session {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	x := t.m[id]
-	delete(t.m, id)
-	if x == nil || !now.Before(x.expires) {
-		return nil
-	}
-	return x
-}
-
-// setMetadata replaces the ClientMetadata of a live session.
-func (t *sessionTable) setMetadata(id string, md map[string]string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if x := t.m[id]; x != nil {
-		x.metadata = md
-	}
+	// The table's bookkeeping (sessiontable.go): the user key the per-user
+	// cap counts under and the position in the expiry heap.
+	userKey string
+	heapIdx int
 }
 
 // nextSession makes the session for the next challenge, carrying the

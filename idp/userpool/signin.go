@@ -195,6 +195,11 @@ func (s *Service) InitiateAuth(in InitiateAuthInput) (*AuthResult, *Error) {
 	if err := checkSecretHash(cl, p["SECRET_HASH"], name); err != nil {
 		return nil, err
 	}
+	// A client that hides users (PreventUserExistenceErrors ENABLED)
+	// answers an unknown user with a challenge shaped as a real one, and
+	// refuses a disabled or locked user only after the proof (advance and
+	// the proof checks do); LEGACY refuses all three here.
+	hide := hidesUsers(cl)
 	var u *store.User
 	if err := s.view(func(tx store.Tx) error {
 		var err error
@@ -202,8 +207,12 @@ func (s *Service) InitiateAuth(in InitiateAuthInput) (*AuthResult, *Error) {
 			return err
 		}
 		switch {
+		case u == nil && hide:
+			return nil
 		case u == nil:
 			return errUserNotFound()
+		case hide:
+			return nil
 		case !u.Enabled:
 			return apiErr("NotAuthorizedException", msgDisabled)
 		}
@@ -216,9 +225,13 @@ func (s *Service) InitiateAuth(in InitiateAuthInput) (*AuthResult, *Error) {
 		return nil, err
 	}
 	sess := &session{
-		poolID: cl.PoolID, clientID: cl.ID, username: u.Username, sub: u.Sub, admin: in.Admin, flow: flow,
+		poolID: cl.PoolID, clientID: cl.ID, admin: in.Admin, flow: flow,
 		deviceKey: p["DEVICE_KEY"], metadata: in.Metadata,
 	}
+	if u == nil {
+		return s.startUnknown(in.Endpoint, sess, cl, name, p)
+	}
+	sess.username, sess.sub = u.Username, u.Sub
 	switch flow {
 	case "USER_SRP_AUTH":
 		if p["SRP_A"] == "" {
@@ -360,6 +373,8 @@ func (s *Service) Respond(in RespondInput) (*AuthResult, *Error) {
 		return nil, errBadSession()
 	case sess.expect != in.Challenge:
 		return nil, errParam("Invalid challenge name %s for this session", in.Challenge)
+	case sess.unknown && u == nil && name == sess.username:
+		return s.answerUnknown(sess, in.Challenge, r)
 	case u == nil || u.Username != sess.username || u.Sub != sess.sub:
 		// A USERNAME that is not the session's user (or a user deleted
 		// and created again under that name) is a failed proof.
@@ -620,6 +635,10 @@ func (s *Service) mint(m *mintPlan) (*AuthResult, *Error) {
 }
 
 func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o *store.Origin) (*TokenSet, *Error) {
+	if endpoint == "" {
+		// The issuer is never guessed from a request (idp.Options.Endpoint).
+		return nil, errInternal(errors.New("no issuer: the server has no endpoint (set Options.Endpoint or Options.IssuerFromHost, or call Start)"))
+	}
 	accessTTL, idTTL := cl.AccessTTL, cl.IDTTL
 	if accessTTL <= 0 {
 		accessTTL = defaultAccessTokenTTL

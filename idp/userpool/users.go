@@ -315,6 +315,11 @@ func (s *Service) ConfirmSignUp(in ConfirmSignUpInput) *Error {
 		if err != nil {
 			return err
 		}
+		if u == nil && hidesUsers(cl) {
+			// As for a wrong code ("Managing user existence error
+			// responses", Amazon Cognito Developer Guide).
+			return apiErr("CodeMismatchException", "Invalid verification code provided, please try again.")
+		}
 		if u == nil {
 			return apiErr("UserNotFoundException", "Username/client id combination not found.")
 		}

@@ -198,6 +198,8 @@ type createClientIn struct {
 	TokenValidityUnits   *struct{ AccessToken, IdToken, RefreshToken string }
 	ReadAttributes       []string
 	WriteAttributes      []string
+	// PreventUserExistenceErrors: ENABLED (default here) or LEGACY.
+	PreventUserExistenceErrors string
 }
 
 func validity(n int64, unit, def string) time.Duration {
@@ -228,6 +230,7 @@ func opCreateUserPoolClient(svc *userpool.Service, c *call, in *createClientIn) 
 		IDTokenValidity:      validity(in.IdTokenValidity, units.IdToken, "hours"),
 		RefreshTokenValidity: validity(in.RefreshTokenValidity, units.RefreshToken, "days"),
 		ReadAttributes:       in.ReadAttributes, WriteAttributes: in.WriteAttributes,
+		PreventUserExistenceErrors: in.PreventUserExistenceErrors,
 	})
 	if err != nil {
 		return nil, err
@@ -249,6 +252,7 @@ func clientOut(cl *store.Client) map[string]any {
 	if len(cl.WriteAttributes) > 0 {
 		out["WriteAttributes"] = cl.WriteAttributes
 	}
+	out["PreventUserExistenceErrors"] = userpool.PreventUserExistence(cl)
 	return out
 }
 

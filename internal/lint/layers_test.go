@@ -77,7 +77,7 @@ func sameLayerOK(from, to string) bool {
 var thirdParty = map[string][]string{
 	"filippo.io/bigmod":        {"srp"},
 	"go.etcd.io/bbolt":         {"idp", "idp/"},
-	"github.com/aws/":          {"transport/awssdk", "identitypool", "cmd/"},
+	"github.com/aws/":          {"transport/awssdk", "identitypool", "cmd/", "idp", "idp/wire"}, // idp/wire: the SigV4 signer checks the control plane
 	"golang.org/x/term":        {"cmd/"},
 	"golang.org/x/sys/":        {"internal/", "flow"}, // cpu features; the device file's flock
 	"golang.org/x/crypto/":     {"srp", "hkdf", "totp"},
