@@ -95,9 +95,18 @@ func sqr%[1]d(z *[%[2]d]uint64, x *[%[1]d]uint64) {
 				p("d2, _ = bits.Add64(d2, 0, cc)")
 			}
 		}
-		if k == 0 {
+		switch {
+		case k == 0:
 			p("c0, c1, c2 = d0, d1, d2")
-		} else {
+		case k == 2*n-2:
+			// The last column: x² < 2^(128n), so its carry out of c1 is
+			// zero and c2 is not needed.
+			p("c0, cc = bits.Add64(c0, d0, 0)")
+			p("c1, _ = bits.Add64(c1, d1, cc)")
+			p("z[%d] = c0", k)
+			p("z[%d] = c1", k+1)
+			continue
+		default:
 			p("c0, cc = bits.Add64(c0, d0, 0)")
 			p("c1, cc = bits.Add64(c1, d1, cc)")
 			p("c2, _ = bits.Add64(c2, d2, cc)")
@@ -105,7 +114,6 @@ func sqr%[1]d(z *[%[2]d]uint64, x *[%[1]d]uint64) {
 		p("z[%d] = c0", k)
 		p("c0, c1, c2 = c1, c2, 0")
 	}
-	p("z[%d] = c0", 2*n-1)
 	out.WriteString("}\n")
 }
 

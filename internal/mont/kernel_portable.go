@@ -1849,9 +1849,7 @@ func sqr24(z *[48]uint64, x *[24]uint64) {
 	hi, lo = bits.Mul64(x[23], x[23])
 	d0, d1, d2 = lo, hi, 0
 	c0, cc = bits.Add64(c0, d0, 0)
-	c1, cc = bits.Add64(c1, d1, cc)
-	c2, _ = bits.Add64(c2, d2, cc)
+	c1, _ = bits.Add64(c1, d1, cc)
 	z[46] = c0
-	c0, c1, c2 = c1, c2, 0
-	z[47] = c0
+	z[47] = c1
 }

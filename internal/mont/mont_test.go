@@ -53,11 +53,10 @@ func (k kernel) Mul(z, x, y *Elem) {
 		k.m.Mul(z, x, y)
 		return
 	}
-	c := k.m.ifma
 	var a, b elem52
 	k.m.toIFMA(&a, x)
 	k.m.toIFMA(&b, y)
-	mulIFMA(&a, &a, &b, &c.n, c.k0)
+	mulIFMA(&a, &a, &b, &k.m.ifma.n, k.m.ifma.k0)
 	k.m.fromIFMA(z, &a)
 }
 
@@ -67,10 +66,9 @@ func (k kernel) Sqr(z, x *Elem) {
 		k.m.Sqr(z, x)
 		return
 	}
-	c := k.m.ifma
 	var a elem52
 	k.m.toIFMA(&a, x)
-	sqrIFMA(&a, &a, &c.n, c.k0)
+	sqrIFMA(&a, &a, &k.m.ifma.n, k.m.ifma.k0)
 	k.m.fromIFMA(z, &a)
 }
 
