@@ -2,6 +2,7 @@ package idp
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -191,44 +192,70 @@ func benchServerSignIn(b *testing.B, mode string, conc int) {
 // B = kv + g^b), the claim verification (S, K, the HMAC, constant-time
 // compare), the two RS256 signatures, and the store transaction that ends
 // a sign-in (a device, an origin, the failure-count check) in memory and
-// in bbolt (RunParallel, so commits can share an fsync).
+// in bbolt (RunParallel, so commits can share an fsync). B and the
+// verification run with the server's default b (srp.NewCognitoServer) and,
+// for comparison in the same run, with b of a given length (bbits=N, via
+// NewServerFromSecret): their cost is linear in b's length. cpu-µs/op is
+// the process's CPU time in the timed sections per operation.
 func BenchmarkServerSignInParts(b *testing.B) {
 	const poolName, user, password = "Bench", "alice", "Bench-Passw0rd!"
 	v, err := srp.NewPasswordVerifier(nil, poolName, user, password)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("part=B", func(b *testing.B) {
-		for range b.N {
-			if _, err := srp.NewCognitoServer(v, nil); err != nil {
-				b.Fatal(err)
-			}
+	// newServer returns the default server ephemeral for bbits 0, else one
+	// with a random b of bbits bits.
+	newServer := func(bbits int) (*srp.Server, error) {
+		if bbits == 0 {
+			return srp.NewCognitoServer(v, nil)
 		}
-	})
-	b.Run("part=verify", func(b *testing.B) {
-		block := []byte("0123456789abcdef0123456789abcdef")
-		ts := challenge.FormatTimestamp(time.Now())
-		for range b.N {
-			b.StopTimer()
-			srv, err := srp.NewCognitoServer(v, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			c, _ := srp.Cognito().NewClient(nil)
-			claim, err := c.PasswordClaim(srp.PasswordClaimParams{
-				PoolName: poolName, UserIDForSRP: user, Password: password, SRPB: srv.PublicHex(), Salt: v.SaltHex(),
-				SecretBlock: base64.StdEncoding.EncodeToString(block), Timestamp: ts,
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-			if err := srv.VerifyPasswordClaim(srp.VerifyClaimParams{PoolName: poolName, UserIDForSRP: user, SRPA: c.PublicHex(),
-				SecretBlock: block, Timestamp: claim.Timestamp, Signature: claim.Signature}); err != nil {
-				b.Fatal(err)
-			}
+		eb := make([]byte, bbits/8)
+		if _, err := rand.Read(eb); err != nil {
+			return nil, err
 		}
-	})
+		return srp.Cognito().NewServerFromSecret(v.V, eb)
+	}
+	for _, bbits := range []int{0, 1024, 512, 256} {
+		name := "default"
+		if bbits != 0 {
+			name = fmt.Sprint(bbits)
+		}
+		b.Run("part=B/bbits="+name, func(b *testing.B) {
+			cpu := startCPU(b)
+			for range b.N {
+				if _, err := newServer(bbits); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu.report(b)
+		})
+		b.Run("part=verify/bbits="+name, func(b *testing.B) {
+			block := []byte("0123456789abcdef0123456789abcdef")
+			ts := challenge.FormatTimestamp(time.Now())
+			cpu := startCPU(b)
+			for range b.N {
+				cpu.stop(b)
+				srv, err := newServer(bbits)
+				if err != nil {
+					b.Fatal(err)
+				}
+				c, _ := srp.Cognito().NewClient(nil)
+				claim, err := c.PasswordClaim(srp.PasswordClaimParams{
+					PoolName: poolName, UserIDForSRP: user, Password: password, SRPB: srv.PublicHex(), Salt: v.SaltHex(),
+					SecretBlock: base64.StdEncoding.EncodeToString(block), Timestamp: ts,
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				cpu.start(b)
+				if err := srv.VerifyPasswordClaim(srp.VerifyClaimParams{PoolName: poolName, UserIDForSRP: user, SRPA: c.PublicHex(),
+					SecretBlock: block, Timestamp: claim.Timestamp, Signature: claim.Signature}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu.report(b)
+		})
+	}
 	b.Run("part=sign", func(b *testing.B) {
 		is, err := tokens.NewIssuer("us-east-1_Bench", testKey(), time.Now)
 		if err != nil {
@@ -237,11 +264,13 @@ func BenchmarkServerSignInParts(b *testing.B) {
 		g := tokens.Grant{Issuer: "http://bench/us-east-1_Bench", ClientID: "c", Username: user, Sub: "s",
 			Attrs: map[string]string{"email": "a@example.com"}, OriginJTI: "o", Now: time.Now(), AuthTime: time.Now(),
 			AccessTTL: time.Hour, IDTTL: time.Hour, EventID: "e", IDJTI: "i", AccessJTI: "a"}
+		cpu := startCPU(b)
 		for range b.N {
 			if _, err := is.Mint(g); err != nil {
 				b.Fatal(err)
 			}
 		}
+		cpu.report(b)
 	})
 	for _, mode := range []string{"memory", "bbolt"} {
 		b.Run("part=store/mode="+mode, func(b *testing.B) {
@@ -282,5 +311,39 @@ func BenchmarkServerSignInParts(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// cpuMeter sums the process's CPU time while a benchmark's timer runs.
+type cpuMeter struct {
+	total time.Duration
+	t0    time.Duration
+}
+
+// startCPU resets b's timer and starts measuring.
+func startCPU(b *testing.B) *cpuMeter {
+	m := &cpuMeter{}
+	b.ResetTimer()
+	m.t0, _ = processCPU()
+	return m
+}
+
+func (m *cpuMeter) stop(b *testing.B) {
+	b.StopTimer()
+	t, _ := processCPU()
+	m.total += t - m.t0
+}
+
+func (m *cpuMeter) start(b *testing.B) {
+	m.t0, _ = processCPU()
+	b.StartTimer()
+}
+
+// report stops the meter and reports cpu-µs/op where the CPU time can be
+// read.
+func (m *cpuMeter) report(b *testing.B) {
+	m.stop(b)
+	if _, ok := processCPU(); ok && b.N > 0 {
+		b.ReportMetric(float64(m.total.Microseconds())/float64(b.N), "cpu-µs/op")
 	}
 }

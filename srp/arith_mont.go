@@ -120,12 +120,15 @@ func (ar *montArith) serverPublic(dst, v, b []byte) []byte {
 	return ar.m.AppendBytes(dst, &vn)
 }
 
+// serverPremaster computes (A·v^u)^b with mont's ProdExp: u is public
+// (H(A, B)), so v^u may use sliding windows over u, and on the IFMA kernel
+// the whole computation stays in radix 2^52.
 func (ar *montArith) serverPremaster(dst, v, u, A, b []byte) []byte {
-	var vn, vu, base, s mont.Elem
+	var vn, base, s mont.Elem
 	_ = ar.secret(&vn, v) // checked by the caller
 	ar.m.SetBytesReduce(&base, A)
-	ar.m.Exp(&vu, &vn, u)
-	ar.m.Mul(&base, &base, &vu)
-	ar.m.Exp(&s, &base, b)
-	return ar.m.AppendBytes(dst, &s)
+	ar.m.ProdExp(&s, &base, &vn, u, b)
+	dst = ar.m.AppendBytes(dst, &s)
+	wipeElems(&vn, &s) // v and S
+	return dst
 }

@@ -289,7 +289,8 @@ type VerifyClaimParams struct {
 }
 
 // NewCognitoServer returns a Cognito server ephemeral for verifier v, with
-// a fresh 1024-bit b from rand (crypto/rand.Reader if nil).
+// a fresh 512-bit b from rand (crypto/rand.Reader if nil; see [Cognito] for
+// the length).
 func NewCognitoServer(v *Verifier, rand io.Reader) (*Server, error) {
 	return Cognito().NewServer(v.V, rand)
 }

@@ -30,7 +30,7 @@ type Client struct {
 // (crypto/rand.Reader when rand is nil) and computes A = g^a. A ≡ 0 is
 // rejected and a redrawn (docs/protocol.md §3 step 1).
 func (g *Group) NewClient(rand io.Reader) (*Client, error) {
-	return newEphemeral(g, rand, func(a []byte) (*Client, error) { return g.NewClientFromSecret(a) })
+	return newEphemeral(g.secretSize, rand, func(a []byte) (*Client, error) { return g.NewClientFromSecret(a) })
 }
 
 // NewClientFromSecret returns the Client with the given secret exponent a
@@ -52,12 +52,14 @@ func (g *Group) NewClientFromSecret(a []byte) (*Client, error) {
 	return &Client{g: g, a: append([]byte(nil), a...), A: A}, nil
 }
 
-func newEphemeral[T any](g *Group, r io.Reader, build func([]byte) (T, error)) (T, error) {
+// newEphemeral draws size random bytes from r (crypto/rand.Reader if nil)
+// and builds an ephemeral from them, redrawing when its public value is 0.
+func newEphemeral[T any](size int, r io.Reader, build func([]byte) (T, error)) (T, error) {
 	var zero T
 	if r == nil {
 		r = rand.Reader
 	}
-	buf := make([]byte, g.secretSize)
+	buf := make([]byte, size)
 	for range maxRedraws {
 		if _, err := io.ReadFull(r, buf); err != nil {
 			return zero, fmt.Errorf("%w: %v", ErrRandom, err)
@@ -219,12 +221,13 @@ type Server struct {
 	B []byte // public, length of N
 }
 
-// NewServer draws a fresh secret b from rand (crypto/rand.Reader when nil)
+// NewServer draws a fresh secret b of the group's server secret size
+// (GroupParams.ServerSecretSize) from rand (crypto/rand.Reader when nil)
 // for the verifier v (big-endian, < N) and computes B (RFC 5054, Section
 // 2.5.3). B ≡ 0 is rejected and b redrawn. A degenerate v (CheckVerifier)
 // is ErrDegenerateVerifier.
 func (g *Group) NewServer(v []byte, rand io.Reader) (*Server, error) {
-	return newEphemeral(g, rand, func(b []byte) (*Server, error) { return g.NewServerFromSecret(v, b) })
+	return newEphemeral(g.serverSize, rand, func(b []byte) (*Server, error) { return g.NewServerFromSecret(v, b) })
 }
 
 // NewServerFromSecret returns the Server with the given verifier and secret

@@ -223,6 +223,8 @@ func TestNewGroupRefuses(t *testing.T) {
 		"no hash":   {N: n, G: 2},
 		"bad enc":   {N: n, G: 2, Hash: crypto.SHA256, Encoding: 7},
 		"tiny secr": {N: n, G: 2, Hash: crypto.SHA256, SecretSize: 4},
+		"tiny b":    {N: n, G: 2, Hash: crypto.SHA256, ServerSecretSize: 15},
+		"huge b":    {N: n, G: 2, Hash: crypto.SHA256, ServerSecretSize: 384 + 9},
 	} {
 		if _, err := NewGroup(p); !errors.Is(err, ErrGroup) {
 			t.Errorf("%s: got %v, want ErrGroup", name, err)
@@ -230,6 +232,65 @@ func TestNewGroupRefuses(t *testing.T) {
 	}
 	if _, err := RFC5054(1000, crypto.SHA1); !errors.Is(err, ErrGroup) {
 		t.Errorf("RFC5054(1000): got %v", err)
+	}
+}
+
+// The ephemeral lengths each side draws: the Cognito group's 1024-bit a (as
+// the reference clients draw it, docs/protocol.md §1) and 512-bit b (see
+// Cognito), SecretSize for both sides of a group without ServerSecretSize,
+// and a Cognito exchange with the shorter b still agreeing on S.
+func TestEphemeralSizes(t *testing.T) {
+	v, err := PasswordVerifierFromSalt([]byte{0x42}, "Pool", "alice", "Passw0rd!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewCognitoServer(v, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := Cognito().NewClient(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.b) != 64 || len(cl.a) != 128 {
+		t.Fatalf("Cognito: len(b) = %d, len(a) = %d; want 64 and 128", len(srv.b), len(cl.a))
+	}
+	claim, err := cl.PasswordClaim(PasswordClaimParams{PoolName: "Pool", UserIDForSRP: "alice", Password: "Passw0rd!",
+		SRPB: srv.PublicHex(), Salt: v.SaltHex(), SecretBlock: "AAAA", Timestamp: "Thu Dec 3 13:58:01 UTC 2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.VerifyPasswordClaim(VerifyClaimParams{PoolName: "Pool", UserIDForSRP: "alice", SRPA: cl.PublicHex(),
+		SecretBlock: []byte{0, 0, 0}, Timestamp: claim.Timestamp, Signature: claim.Signature}); err != nil {
+		t.Fatalf("claim with a 512-bit b: %v", err)
+	}
+
+	g, err := RFC5054(2048, crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gv := g.Verifier([]byte("alice"), []byte("pw"), []byte("salt"))
+	gs, err := g.NewServer(gv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gs.b) != 32 {
+		t.Fatalf("RFC 5054 group: len(b) = %d, want 32", len(gs.b))
+	}
+	g48, err := NewGroup(GroupParams{N: g.N(), G: 2, Hash: crypto.SHA256, SecretSize: 40, ServerSecretSize: 48})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs, err = g48.NewServer(gv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc, err := g48.NewClient(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gs.b) != 48 || len(gc.a) != 40 {
+		t.Fatalf("len(b) = %d, len(a) = %d; want 48 and 40", len(gs.b), len(gc.a))
 	}
 }
 

@@ -44,6 +44,7 @@ func kernelTargets(tb testing.TB) []Target {
 			onKernel(k, targetMontExpSecretExponent(tb)),
 			onKernel(k, targetMontExpSecretBase(tb)),
 			onKernel(k, targetMontCombSecretExponent(tb)),
+			onKernel(k, targetMontProdExpSecret(tb)),
 		)
 	}
 	return ts

@@ -188,6 +188,34 @@ func targetMontExpSecretBase(tb testing.TB) Target {
 	}}
 }
 
+// targetMontProdExpSecret is the SRP server's S = (A·v^u)^b through
+// mont.ProdExp, with every secret of the premaster varying together: class
+// 0 has v = 1 and b = 1 (on the server's 64 bytes), class 1 a random v and
+// b; A and the public u are the same for both.
+func targetMontProdExpSecret(tb testing.TB) Target {
+	r := newRand(29)
+	m := must(mont.NewModulus(srp.Cognito().N()))
+	u := randBytes(r, baseExpLen)
+	var A mont.Elem
+	if err := m.SetBytes(&A, randBelowN(r)); err != nil {
+		tb.Fatal(err)
+	}
+	return Target{Name: "mont/prodexp-secret", Prepare: func(class int) func() {
+		vb, b := fixedExponent(384), fixedExponent(64)
+		if class == 1 {
+			vb, b = randBelowN(r), randBytes(r, 64)
+		}
+		v := new(mont.Elem)
+		if err := m.SetBytes(v, vb); err != nil {
+			tb.Fatal(err)
+		}
+		return func() {
+			var z mont.Elem
+			m.ProdExp(&z, &A, v, u, b)
+		}
+	}}
+}
+
 // montSecretBase returns the modulus and the public 256-bit exponent of the
 // mont/exp-secret-base targets, the exponent drawn from r.
 func montSecretBase(r *rand.ChaCha8) (*mont.Modulus, []byte) {

@@ -19,7 +19,8 @@ import (
 // or memory address that depended on a secret in between.
 
 // TestCTGrind covers every operation that receives secrets in srp: Exp with a
-// secret base and a secret exponent, the comb with a secret exponent, Mul,
+// secret base and a secret exponent, the comb with a secret exponent,
+// ProdExp with secret x, y and f (e, the public u of SRP, stays public), Mul,
 // Sqr, Add, Sub, Equal, IsZero, SetBytesReduce and Bytes, on each kernel and
 // with both table scans. SetBytes is left out: it reveals, by design, whether
 // its input is below N (srp uses it for public values only).
@@ -53,13 +54,16 @@ func TestCTGrind(t *testing.T) {
 			fb := m.NewFixedBase(&g, 1040)
 
 			xb, yb, e := rnd(nBytes), rnd(nBytes), rnd(128)
+			u := rnd(32) // public
 			ctgrind.Secret(xb)
 			ctgrind.Secret(yb)
 			ctgrind.Secret(e)
 
-			var x, y, z, w, ge Elem
+			var x, y, z, w, ge, pe Elem
 			m.SetBytesReduce(&x, xb)
 			m.SetBytesReduce(&y, yb)
+			m.ProdExp(&pe, &x, &y, u, e[:64]) // (x·y^u)^e, e secret
+			peOut := m.Bytes(&pe)
 			m.Exp(&z, &x, e)   // secret base, secret exponent
 			fb.Exp(&ge, e)     // g^e, secret exponent
 			m.Mul(&w, &z, &y)  // z·y
@@ -73,6 +77,7 @@ func TestCTGrind(t *testing.T) {
 			ctgrind.Public(yb)
 			ctgrind.Public(e)
 			ctgrind.Public(out)
+			ctgrind.Public(peOut)
 			ctgrind.PublicValue(&eq)
 
 			X := new(big.Int).Mod(new(big.Int).SetBytes(xb), N)
@@ -85,6 +90,12 @@ func TestCTGrind(t *testing.T) {
 			W.Sub(W, X).Mod(W, N)
 			if !bytes.Equal(out, pad384(W)) || eq != 0 {
 				t.Errorf("%s: wrong result", k.name)
+			}
+			P := new(big.Int).Exp(Y, new(big.Int).SetBytes(u), N)
+			P.Mul(P, X).Mod(P, N)
+			P.Exp(P, new(big.Int).SetBytes(e[:64]), N)
+			if !bytes.Equal(peOut, pad384(P)) {
+				t.Errorf("%s: wrong ProdExp result", k.name)
 			}
 		}
 	}

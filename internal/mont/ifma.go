@@ -120,15 +120,24 @@ func (m *Modulus) fromIFMA(z *Elem, x *elem52) {
 // exp52 is Exp on the IFMA kernel: the same windows, squarings,
 // multiplications and table scans, in radix 2^52.
 func (m *Modulus) exp52(z, base *Elem, e []byte) {
+	var b, acc elem52
+	m.toIFMA(&b, base)
+	m.exp52in(&acc, &b, e)
+	m.fromIFMA(z, &acc)
+}
+
+// exp52in sets z = base^e in the IFMA domain, for a non-empty e. z may
+// alias base.
+func (m *Modulus) exp52in(z, base *elem52, e []byte) {
 	c := m.ifma
 	var table [tableSize]elem52
 	table[0] = c.one
-	m.toIFMA(&table[1], base)
+	table[1] = *base
 	for i := 2; i < tableSize; i += 2 {
 		sqrIFMA(&table[i], &table[i/2], &c.n, c.k0)
 		mulIFMA(&table[i+1], &table[i], &table[1], &c.n, c.k0)
 	}
-	top := (8*len(e) + windowBits - 1) / windowBits // > 0: Exp handles empty e
+	top := (8*len(e) + windowBits - 1) / windowBits
 	var acc, t elem52
 	lookupIFMA(&acc, &table, window(e, (top-1)*windowBits))
 	for w := top - 2; w >= 0; w-- {
@@ -138,7 +147,7 @@ func (m *Modulus) exp52(z, base *Elem, e []byte) {
 		lookupIFMA(&t, &table, window(e, w*windowBits))
 		mulIFMA(&acc, &acc, &t, &c.n, c.k0)
 	}
-	m.fromIFMA(z, &acc)
+	*z = acc
 }
 
 // tables52 converts comb tables to the IFMA domain.

@@ -9,8 +9,8 @@
 // build tag, a portable math/bits kernel. Both end with a final subtraction of
 // N done by masking, never by a branch.
 //
-// On amd64 CPUs with AVX-512 F, VL and IFMA, [Modulus.Exp] and [FixedBase.Exp]
-// run a third kernel (ifma.go): almost Montgomery multiplication in radix
+// On amd64 CPUs with AVX-512 F, VL and IFMA, [Modulus.Exp], [Modulus.ProdExp]
+// and [FixedBase.Exp] run a third kernel (ifma.go): almost Montgomery multiplication in radix
 // 2^52 with VPMADD52LUQ/VPMADD52HUQ, 60 limbs in fifteen 256-bit registers,
 // converted in and out once per exponentiation. See "Kernels" below for the
 // costs and the choice of register width.
@@ -25,6 +25,8 @@
 // exponent's value: they use fixed windows, perform the same sequence of
 // squarings and multiplications for every exponent of a given byte length, and
 // read whole precomputed tables with a masked select for every lookup.
+// [Modulus.ProdExp], (x·y^e)^f, is constant time in x, y and f in the same
+// way; its exponent e is public (SRP's u) and is walked in sliding windows.
 //
 // bench/ct checks this: TestMemcheck runs these operations on the ADX and
 // portable kernels and both 64-bit table scans under Valgrind's Memcheck with
@@ -37,7 +39,7 @@
 // and the dudect targets.
 //
 // What is public (may leak through timing): the modulus, the length in bytes
-// of every input (exponents, encodings), which kernel the CPU runs, the base of
+// of every input (exponents, encodings), the exponent e of ProdExp, which kernel the CPU runs, the base of
 // a [FixedBase] (g is public in SRP), and whether [Modulus.SetBytes] reports an
 // error. Building a [FixedBase] involves only its public base; it takes about
 // 1.5 ms, so build it once per modulus, for example with sync.OnceValue.
