@@ -84,6 +84,16 @@ type Client struct {
 	IDTTL      time.Duration
 	RefreshTTL time.Duration
 	CreatedAt  time.Time
+
+	// OAuth 2.0 settings (issue 15): Cognito's AllowedOAuthFlows,
+	// AllowedOAuthScopes, AllowedOAuthFlowsUserPoolClient, CallbackURLs,
+	// LogoutURLs and SupportedIdentityProviders.
+	OAuthFlows                 []string `json:",omitempty"`
+	OAuthScopes                []string `json:",omitempty"`
+	OAuthFlowsUserPoolClient   bool     `json:",omitempty"`
+	CallbackURLs               []string `json:",omitempty"`
+	LogoutURLs                 []string `json:",omitempty"`
+	SupportedIdentityProviders []string `json:",omitempty"`
 }
 
 // User is a user of a pool. Key: UserKey(PoolID, Username).
@@ -142,6 +152,9 @@ type Origin struct {
 	IssuedAt    time.Time
 	ExpiresAt   time.Time
 	Revoked     bool
+	// Scopes are the OAuth 2.0 scopes granted at the hosted sign-in; its
+	// access tokens carry them (empty: aws.cognito.signin.user.admin).
+	Scopes []string `json:",omitempty"`
 }
 
 // Failures counts a user's consecutive failed sign-in proofs; a user with

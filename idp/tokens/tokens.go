@@ -168,6 +168,13 @@ type Grant struct {
 	IDTTL     time.Duration
 	// EventID, IDJTI and AccessJTI are fresh random ids (caller-drawn).
 	EventID, IDJTI, AccessJTI string
+	// Scope, when set, is the access token's scope claim (an OAuth 2.0
+	// sign-in at the hosted pages, space-separated); the ID token then
+	// carries at_hash (OpenID Connect Core 1.0, Section 3.1.3.6).
+	Scope string
+	// Nonce, when set, is the ID token's nonce claim (OpenID Connect Core
+	// 1.0, Section 3.1.2.1).
+	Nonce string
 }
 
 // Pair is a signed ID and access token.
@@ -224,11 +231,20 @@ func (is *Issuer) Mint(g Grant) (Pair, error) {
 	if g.DeviceKey != "" {
 		access["device_key"] = g.DeviceKey
 	}
-	idTok, err := is.Sign(id)
+	if g.Scope != "" {
+		access["scope"] = g.Scope
+	}
+	if g.Nonce != "" {
+		id["nonce"] = g.Nonce
+	}
+	accTok, err := is.Sign(access)
 	if err != nil {
 		return Pair{}, err
 	}
-	accTok, err := is.Sign(access)
+	if g.Scope != "" {
+		id["at_hash"] = AtHash(accTok)
+	}
+	idTok, err := is.Sign(id)
 	if err != nil {
 		return Pair{}, err
 	}

@@ -58,6 +58,8 @@ type ClientConfig struct {
 	AccessTokenValidity  time.Duration `json:"-"`
 	IDTokenValidity      time.Duration `json:"-"`
 	RefreshTokenValidity time.Duration `json:"-"`
+	// OAuth 2.0 settings (Cognito's names; see OAuthClient).
+	OAuth OAuthClient `json:"oauth,omitzero"`
 }
 
 // UserConfig describes a user for CreateUser and the seed file.
@@ -211,6 +213,9 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 			return nil, errParam("Invalid ExplicitAuthFlows value %q", f)
 		}
 	}
+	if err := checkOAuthFlows(cfg.OAuth, cfg.GenerateSecret || cfg.Secret != ""); err != nil {
+		return nil, err
+	}
 	id := cfg.ID
 	if id == "" {
 		var err error
@@ -237,6 +242,7 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 		AccessTTL: cfg.AccessTokenValidity, IDTTL: cfg.IDTokenValidity, RefreshTTL: cfg.RefreshTokenValidity,
 		CreatedAt: s.now(),
 	}
+	cfg.OAuth.apply(c)
 	err := s.update(func(tx store.Tx) error {
 		p, err := store.GetPool(tx, poolID)
 		if err != nil {
@@ -244,6 +250,9 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 		}
 		if p == nil {
 			return errPoolNotFound(poolID)
+		}
+		if err := checkOAuthScopes(tx, poolID, cfg.OAuth.AllowedOAuthScopes); err != nil {
+			return err
 		}
 		old, err := store.GetClient(tx, id)
 		if err != nil {

@@ -54,6 +54,12 @@ type session struct {
 	custom        []ChallengeResult
 	customPrivate map[string]string
 	customMeta    string
+
+	// A sign-in at the hosted pages (issue 15): answered only through
+	// HostedRespond; its tokens carry scopes and nonce.
+	hosted bool
+	scopes []string
+	nonce  string
 }
 
 // sessionTable holds the live sessions. Its mutex covers map operations
