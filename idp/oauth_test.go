@@ -20,6 +20,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/caldera-srp/caldera/challenge"
 	"github.com/caldera-srp/caldera/totp"
 )
 
@@ -522,4 +523,117 @@ func TestDomainHost(t *testing.T) {
 	_, err = (&clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: "http://other.localhost:" + u.Port() + "/oauth2/token"}).Token(ctx)
 	var re *oauth2.RetrieveError
 	require.True(t, errors.As(err, &re))
+}
+
+// TestHostedSignUpForgotDevice: sign-up with its code, forgot password,
+// "remember this device" (the next sign-in from that browser skips the
+// TOTP code, another browser does not), and the API's lockout on the page.
+func TestHostedSignUpForgotDevice(t *testing.T) {
+	h := newHarness(t, nil)
+	p, err := h.srv.CreatePool(PoolConfig{ID: "us-east-1_Pages", MFA: "OPTIONAL", SoftwareTokenMFA: true,
+		AutoVerifiedAttributes: []string{"email"},
+		DeviceConfiguration:    &DeviceConfiguration{ChallengeRequiredOnNewDevice: true}})
+	require.NoError(t, err)
+	callback := "http://localhost:7777/cb"
+	c, err := h.srv.CreateClient(p.ID, ClientConfig{Name: "web", GenerateSecret: true, OAuth: OAuthClient{
+		AllowedOAuthFlows: []string{"code"}, AllowedOAuthFlowsUserPoolClient: true,
+		AllowedOAuthScopes: []string{"openid", "email"}, CallbackURLs: []string{callback},
+	}})
+	require.NoError(t, err)
+	key := []byte("12345678901234567890")
+	_, err = h.srv.CreateUser(p.ID, UserConfig{Username: "dave", Password: "Dave-Passw0rd!", TOTPSecret: totp.EncodeSecret(key), PreferredMFA: "SOFTWARE_TOKEN_MFA"})
+	require.NoError(t, err)
+	cfg := oauth2.Config{ClientID: c.ID, ClientSecret: c.Secret, RedirectURL: callback, Scopes: []string{"openid", "email"},
+		Endpoint: oauth2.Endpoint{AuthURL: h.http.URL + "/" + p.ID + "/oauth2/authorize", TokenURL: h.http.URL + "/" + p.ID + "/oauth2/token"}}
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, h.http.Client())
+	start := func(b *browser) string {
+		v := oauth2.GenerateVerifier()
+		_, st := b.get(cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(v)))
+		require.Equal(t, 200, st)
+		return v
+	}
+	linkRe := regexp.MustCompile(`href="([^"]+)" id="signup"`)
+	forgotRe := regexp.MustCompile(`href="([^"]+)" id="forgot"`)
+
+	// Sign-up, confirmation, sign-in.
+	b := newBrowser(t, callback)
+	v := start(b)
+	_, st := b.get(b.resolve(html.UnescapeString(linkRe.FindStringSubmatch(b.page)[1])))
+	require.Equal(t, 200, st)
+	require.Equal(t, "Create an account", b.title())
+	_, st = b.submit(url.Values{"username": {"carol"}, "email": {"carol@example.com"}, "password": {"Carol-Passw0rd!"}, "confirm_password": {"Carol-Passw0rd!"}})
+	require.Equal(t, 200, st, b.page)
+	require.Equal(t, "Confirm your account", b.title())
+	_, st = b.submit(url.Values{"username": {"carol"}, "code": {h.srv.LastCode(p.ID, "carol")}})
+	require.Equal(t, 200, st, b.page)
+	assert.Contains(t, b.page, "Your account is confirmed.")
+	cb, _ := b.submit(url.Values{"username": {"carol"}, "password": {"Carol-Passw0rd!"}})
+	require.Nil(t, cb)
+	// The pool tracks devices: the offer comes first; not this time.
+	require.Equal(t, "Remember this device?", b.title(), b.page)
+	cb, _ = b.submit(url.Values{})
+	require.NotNil(t, cb, b.page)
+	_, err = cfg.Exchange(ctx, cb.Query().Get("code"), oauth2.VerifierOption(v))
+	require.NoError(t, err)
+
+	// Forgot password.
+	b = newBrowser(t, callback)
+	start(b)
+	b.get(b.resolve(html.UnescapeString(forgotRe.FindStringSubmatch(b.page)[1])))
+	require.Equal(t, "Reset your password", b.title())
+	_, st = b.submit(url.Values{"username": {"carol"}})
+	require.Equal(t, 200, st, b.page)
+	require.Equal(t, "Choose a new password", b.title())
+	_, st = b.submit(url.Values{"username": {"carol"}, "code": {"000000"}, "new_password": {"Carol-Passw0rd!2"}, "confirm_password": {"Carol-Passw0rd!2"}})
+	assert.Equal(t, 400, st)
+	_, st = b.submit(url.Values{"username": {"carol"}, "code": {h.srv.LastCode(p.ID, "carol")}, "new_password": {"Carol-Passw0rd!2"}, "confirm_password": {"Carol-Passw0rd!2"}})
+	require.Equal(t, 200, st, b.page)
+	assert.Contains(t, b.page, "Your password is changed.")
+	b.submit(url.Values{"username": {"carol"}, "password": {"Carol-Passw0rd!2"}})
+	require.Equal(t, "Remember this device?", b.title(), b.page)
+
+	// Remember this device.
+	totpCode := func() string {
+		h.clock.Advance(30 * time.Second)
+		code, _ := totp.Code(key, h.clock.Now())
+		return code
+	}
+	b = newBrowser(t, callback)
+	start(b)
+	b.submit(url.Values{"username": {"dave"}, "password": {"Dave-Passw0rd!"}})
+	require.Equal(t, "Enter your authenticator code", b.title(), b.page)
+	cb, _ = b.submit(url.Values{"code": {totpCode()}})
+	require.Nil(t, cb)
+	require.Equal(t, "Remember this device?", b.title(), b.page)
+	cb, _ = b.submit(url.Values{"remember": {"on"}})
+	require.NotNil(t, cb, b.page)
+	// The same browser: no TOTP code, straight back to the client.
+	v = start(b)
+	cb, _ = b.submit(url.Values{"username": {"dave"}, "password": {"Dave-Passw0rd!"}})
+	require.NotNil(t, cb, "remembered device still asked: %s", b.title())
+	tok, err := cfg.Exchange(ctx, cb.Query().Get("code"), oauth2.VerifierOption(v))
+	require.NoError(t, err)
+	ac, err := h.srv.VerifyToken(tok.AccessToken)
+	require.NoError(t, err)
+	assert.NotEmpty(t, ac.String("device_key"))
+	// Another browser is asked for the code.
+	b2 := newBrowser(t, callback)
+	start(b2)
+	b2.submit(url.Values{"username": {"dave"}, "password": {"Dave-Passw0rd!"}})
+	assert.Equal(t, "Enter your authenticator code", b2.title())
+
+	// The API's lockout applies to the page.
+	for range DefaultMaxFailures {
+		_, st = b2.get(cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+		require.Equal(t, 200, st)
+		b2.submit(url.Values{"username": {"dave"}, "password": {"wrong"}})
+		assert.Contains(t, b2.page, "Incorrect username or password.")
+	}
+	b2.get(cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	b2.submit(url.Values{"username": {"dave"}, "password": {"Dave-Passw0rd!"}})
+	assert.Contains(t, b2.page, "Password attempts exceeded")
+	_, e := h.call("InitiateAuth", map[string]any{"ClientId": c.ID, "AuthFlow": "USER_SRP_AUTH",
+		"AuthParameters": map[string]string{"USERNAME": "dave", "SRP_A": "02", "SECRET_HASH": challenge.SecretHash(c.Secret, "dave", c.ID)}})
+	require.NotNil(t, e)
+	assert.Equal(t, "PasswordAttemptsExceededException", e.Type)
 }

@@ -49,6 +49,9 @@ type pageData struct {
 	Secret    string       // MFA set-up: the TOTP secret, as text
 	QR        template.URL // MFA set-up: the otpauth URI as a data: PNG
 	Choices   []string
+	SignupURL string
+	ForgotURL string
+	LoginURL  string
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -139,6 +142,7 @@ type login struct {
 	session   string
 	secret    string // MFA_SETUP: the TOTP secret shown
 	choices   []string
+	tokens    *userpool.TokenSet // stepRememberDevice: the finished sign-in
 	expires   time.Time
 }
 
@@ -179,7 +183,8 @@ func (h *Handler) takeLogin(r *http.Request, poolID, clientID string) *login {
 	return l
 }
 
-// page serves /login (GET: the form; POST: a step of the sign-in).
+// page serves /login, /signup and /forgotPassword (GET: the form; POST: a
+// step).
 func (h *Handler) page(w http.ResponseWriter, r *http.Request, req Request) {
 	ar, e := h.checkAuthRequest(req.PoolID, r.URL.Query())
 	if e != nil {
@@ -191,7 +196,18 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, req Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	d := &pageData{Page: "login", Title: "Sign in", Action: strings.TrimSuffix(cookiePath(req), "/") + PathLogin + "?" + ar.query.Encode(), CSRF: csrf}
+	base := strings.TrimSuffix(cookiePath(req), "/")
+	qs := "?" + ar.query.Encode()
+	d := &pageData{
+		Page: "login", Title: "Sign in", Action: base + PathLogin + qs, CSRF: csrf,
+		SignupURL: base + PathSignup + qs, ForgotURL: base + PathForgot + qs, LoginURL: base + PathLogin + qs,
+	}
+	switch req.Path {
+	case PathSignup:
+		d.Page, d.Title, d.Action = "signup", "Create an account", d.SignupURL
+	case PathForgot:
+		d.Page, d.Title, d.Action = "forgot", "Reset your password", d.ForgotURL
+	}
 	switch r.Method {
 	case http.MethodGet:
 		h.render(w, r, req, http.StatusOK, d)
@@ -203,11 +219,23 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, req Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if r.ParseForm() != nil || !csrfOK(r) {
-		d.Error = "Your session has expired. Please sign in again."
+		d.Error = "Your session has expired. Please try again."
 		h.render(w, r, req, http.StatusForbidden, d)
 		return
 	}
+	switch req.Path {
+	case PathSignup:
+		h.signup(w, r, req, ar, d)
+		return
+	case PathForgot:
+		h.forgot(w, r, req, ar, d)
+		return
+	}
 	auth := userpool.HostedAuth{ClientID: ar.client.ID, Endpoint: h.Endpoint(r), Scopes: ar.scopes, Nonce: ar.nonce}
+	dev := h.deviceCookie(r, req)
+	if dev != nil {
+		auth.DeviceKey = dev.Key
+	}
 	var res *userpool.AuthResult
 	var uerr *userpool.Error
 	var l *login
@@ -220,7 +248,15 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, req Request) {
 			h.render(w, r, req, http.StatusBadRequest, d)
 			return
 		}
+		if l.challenge == stepRememberDevice {
+			h.rememberDevice(w, r, req, ar, l)
+			return
+		}
 		res, uerr = h.answer(auth, l, r)
+	}
+	// A remembered device answers its own challenges.
+	if uerr == nil && dev != nil && res.ChallengeName == string(challenge.DeviceSRPAuth) {
+		res, uerr = h.answerDevice(auth, dev, res)
 	}
 	if uerr != nil {
 		d.Error = uerr.Message
@@ -235,20 +271,29 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, req Request) {
 		h.render(w, r, req, http.StatusBadRequest, d)
 		return
 	}
-	if res.AuthenticationResult != nil {
+	if ts := res.AuthenticationResult; ts != nil {
+		if ts.NewDeviceMetadata != nil {
+			// The pool tracks devices: offer to remember this browser.
+			next := &login{poolID: req.PoolID, clientID: ar.client.ID, challenge: stepRememberDevice, tokens: ts}
+			id, err := h.putLogin(next)
+			if err != nil {
+				http.Error(w, "internal error", http.StatusInternalServerError)
+				return
+			}
+			h.setCookie(w, r, req, loginCookie, id, int(loginTTL/time.Second))
+			d.Error = ""
+			h.challengePage(d, next)
+			h.render(w, r, req, http.StatusOK, d)
+			return
+		}
 		h.setCookie(w, r, req, loginCookie, "", -1)
-		h.complete(w, r, req, ar, res.AuthenticationResult)
+		h.complete(w, r, req, ar, ts)
 		return
 	}
 	next := &login{poolID: req.PoolID, clientID: ar.client.ID, challenge: res.ChallengeName, session: res.Session}
-	next.username = res.ChallengeParameters["USER_ID_FOR_SRP"]
+	next.username = res.ChallengeParameters["USER_ID_FOR_SRP"] // for the QR code's label; "" elsewhere
 	if next.username == "" && l != nil {
 		next.username = l.username
-	}
-	if next.username == "" {
-		if u, err := h.Service.FindUser(req.PoolID, d.Username); err == nil {
-			next.username = u.Username
-		}
 	}
 	switch challenge.Name(res.ChallengeName) {
 	case challenge.MFASetup:
@@ -276,6 +321,79 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, req Request) {
 	h.render(w, r, req, http.StatusOK, d)
 }
 
+// signup is /signup: the account form (SignUp), then the confirmation code
+// (ConfirmSignUp), then the sign-in form. The client's SECRET_HASH is
+// computed here, so the API's own checks run unchanged.
+func (h *Handler) signup(w http.ResponseWriter, r *http.Request, req Request, ar *authRequest, d *pageData) {
+	f := r.PostForm
+	d.Username = f.Get("username")
+	hash := ""
+	if ar.client.Secret != "" {
+		hash = challenge.SecretHash(ar.client.Secret, d.Username, ar.client.ID)
+	}
+	if f.Has("code") {
+		d.Page, d.Title, d.CodeLabel = "confirm", "Confirm your account", "Confirmation code"
+		if err := h.Service.ConfirmSignUp(userpool.ConfirmSignUpInput{ClientID: ar.client.ID, SecretHash: hash, Username: d.Username, Code: strings.TrimSpace(f.Get("code"))}); err != nil {
+			d.Error = err.Message
+			h.render(w, r, req, http.StatusBadRequest, d)
+			return
+		}
+		d.Page, d.Title, d.Action, d.Info = "login", "Sign in", d.LoginURL, "Your account is confirmed. You can sign in now."
+		h.render(w, r, req, http.StatusOK, d)
+		return
+	}
+	if f.Get("password") != f.Get("confirm_password") {
+		d.Error = "The passwords do not match."
+		h.render(w, r, req, http.StatusBadRequest, d)
+		return
+	}
+	attrs := map[string]string{}
+	if e := strings.TrimSpace(f.Get("email")); e != "" {
+		attrs["email"] = e
+	}
+	_, cd, err := h.Service.SignUp(userpool.SignUpInput{ClientID: ar.client.ID, SecretHash: hash, Username: d.Username, Password: f.Get("password"), Attributes: attrs})
+	if err != nil {
+		d.Error = err.Message
+		h.render(w, r, req, http.StatusBadRequest, d)
+		return
+	}
+	d.Page, d.Title, d.CodeLabel = "confirm", "Confirm your account", "Confirmation code"
+	d.Info = "We sent a code to " + cd.Destination + "."
+	h.render(w, r, req, http.StatusOK, d)
+}
+
+// forgot is /forgotPassword: the user name, then the code with a new
+// password, then the sign-in form.
+func (h *Handler) forgot(w http.ResponseWriter, r *http.Request, req Request, ar *authRequest, d *pageData) {
+	f := r.PostForm
+	d.Username = f.Get("username")
+	if f.Has("code") {
+		d.Page, d.Title, d.CodeLabel = "reset", "Choose a new password", "Code"
+		if f.Get("new_password") != f.Get("confirm_password") {
+			d.Error = "The passwords do not match."
+			h.render(w, r, req, http.StatusBadRequest, d)
+			return
+		}
+		if err := h.Service.HostedConfirmForgotPassword(ar.client.ID, d.Username, strings.TrimSpace(f.Get("code")), f.Get("new_password")); err != nil {
+			d.Error = err.Message
+			h.render(w, r, req, http.StatusBadRequest, d)
+			return
+		}
+		d.Page, d.Title, d.Action, d.Info = "login", "Sign in", d.LoginURL, "Your password is changed. You can sign in now."
+		h.render(w, r, req, http.StatusOK, d)
+		return
+	}
+	cd, err := h.Service.HostedForgotPassword(ar.client.ID, d.Username)
+	if err != nil {
+		d.Error = err.Message
+		h.render(w, r, req, http.StatusBadRequest, d)
+		return
+	}
+	d.Page, d.Title, d.CodeLabel = "reset", "Choose a new password", "Code"
+	d.Info = "If the account exists, we sent a code to its " + strings.ReplaceAll(cd.AttributeName, "_", " ") + "."
+	h.render(w, r, req, http.StatusOK, d)
+}
+
 // retryable: refusals after which the same challenge may be answered again.
 func retryable(e *userpool.Error) bool {
 	return e.Type == "CodeMismatchException" || e.Type == "InvalidPasswordException" || e.Type == "EnableSoftwareTokenMFAException"
@@ -292,6 +410,8 @@ func (h *Handler) challengePage(d *pageData, l *login) {
 		d.QR = qrDataURI("otpauth://totp/" + url.PathEscape(l.poolID+":"+l.username) + "?secret=" + l.secret + "&issuer=" + url.QueryEscape(l.poolID))
 	case challenge.SelectMFAType:
 		d.Page, d.Title, d.Choices = "selectmfa", "Choose how to verify", l.choices
+	case stepRememberDevice:
+		d.Page, d.Title = "device", "Remember this device?"
 	case challenge.SoftwareTokenMFA:
 		d.Page, d.Title, d.CodeLabel = "code", "Enter your authenticator code", "Code from your authenticator app"
 	case challenge.SMSMFA, challenge.SMSOTP:
@@ -304,7 +424,7 @@ func (h *Handler) challengePage(d *pageData, l *login) {
 // answer sends the form of a challenge page to the sign-in.
 func (h *Handler) answer(auth userpool.HostedAuth, l *login, r *http.Request) (*userpool.AuthResult, *userpool.Error) {
 	f := r.PostForm
-	resp := map[string]string{"USERNAME": l.username}
+	resp := map[string]string{} // USERNAME: the session's user
 	switch challenge.Name(l.challenge) {
 	case challenge.NewPasswordRequired:
 		if f.Get("new_password") != f.Get("confirm_password") {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caldera-srp/caldera/idp/internal/rnd"
 	"github.com/caldera-srp/caldera/idp/store"
 	"github.com/caldera-srp/caldera/idp/tokens"
 )
@@ -419,6 +420,9 @@ type HostedAuth struct {
 	Endpoint string
 	Scopes   []string
 	Nonce    string
+	// DeviceKey names the browser's remembered device: the sign-in then
+	// asks DEVICE_SRP_AUTH, and MFA is skipped as for the API.
+	DeviceKey string
 }
 
 // HostedSignIn starts a sign-in at the hosted pages with a user name (or
@@ -456,15 +460,20 @@ func (s *Service) HostedSignIn(in HostedAuth, username, password string) (*AuthR
 	}
 	sess := &session{
 		poolID: cl.PoolID, clientID: cl.ID, username: u.Username, flow: "USER_PASSWORD_AUTH",
-		hosted: true, scopes: in.Scopes, nonce: in.Nonce,
+		hosted: true, scopes: in.Scopes, nonce: in.Nonce, deviceKey: in.DeviceKey,
 	}
 	return s.passwordAuth(in.Endpoint, sess, u, password)
 }
 
 // HostedRespond answers a challenge of a hosted sign-in (the session must
 // be one HostedSignIn started); responses are RespondToAuthChallenge's
-// ChallengeResponses.
+// ChallengeResponses. USERNAME defaults to the session's user.
 func (s *Service) HostedRespond(in HostedAuth, challengeName, session string, responses map[string]string) (*AuthResult, *Error) {
+	if responses["USERNAME"] == "" {
+		if sess := s.sessions.peek(session, s.now()); sess != nil && sess.hosted {
+			responses["USERNAME"] = sess.username
+		}
+	}
 	return s.respond(RespondInput{
 		Challenge: challengeName, Responses: responses, ClientID: in.ClientID, Session: session, Endpoint: in.Endpoint,
 	}, true)
@@ -504,4 +513,112 @@ func (s *Service) HostedRefresh(endpoint string, cl *store.Client, token string)
 		return nil, nil, err
 	}
 	return ts, o.Scopes, nil
+}
+
+// resetCodeTTL is how long a password-reset code of the hosted pages is
+// valid (Cognito: one hour).
+const resetCodeTTL = time.Hour
+
+// HostedForgotPassword starts a password reset at the hosted pages: a code
+// is sent (to the outbox) to the user's e-mail address, or phone number
+// without one. An unknown user gets the same answer and no message, so the
+// page does not tell who has an account. The code is kept in the user's
+// pending-code field (the one a sign-up code uses until confirmation).
+func (s *Service) HostedForgotPassword(clientID, username string) (*CodeDelivery, *Error) {
+	cl, err := s.Client(clientID)
+	if err != nil {
+		return nil, err
+	}
+	code, cerr := rnd.Code(s.cfg.Rand)
+	if cerr != nil {
+		return nil, errInternal(cerr)
+	}
+	var u *store.User
+	err = s.update(func(tx store.Tx) error {
+		cur, err := findUserIn(tx, cl.PoolID, username)
+		if err != nil || cur == nil || !cur.Enabled || cur.Status == store.StatusUnconfirmed {
+			return err
+		}
+		if cur.Attrs["email"] == "" && cur.Attrs["phone_number"] == "" {
+			return nil
+		}
+		u = cur
+		return s.editUser(tx, cur, func(nu *store.User) { nu.ConfirmCode, nu.CodeExpires = code, s.now().Add(resetCodeTTL) })
+	})
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return &CodeDelivery{AttributeName: "email", DeliveryMedium: "EMAIL"}, nil
+	}
+	medium, attr := "EMAIL", "email"
+	if u.Attrs["email"] == "" {
+		medium, attr = "SMS", "phone_number"
+	}
+	s.outbox.send(s.message(u, medium, "FORGOT_PASSWORD", code))
+	return &CodeDelivery{AttributeName: attr, DeliveryMedium: medium, Destination: maskDestination(medium, u.Attrs[attr])}, nil
+}
+
+// HostedConfirmForgotPassword sets a new password with the code of
+// HostedForgotPassword (compared in constant time; one wrong code counts
+// as a failed sign-in toward the lockout). The user is CONFIRMED after it.
+func (s *Service) HostedConfirmForgotPassword(clientID, username, code, password string) *Error {
+	cl, err := s.Client(clientID)
+	if err != nil {
+		return err
+	}
+	var u *store.User
+	if err := s.view(func(tx store.Tx) error {
+		var err error
+		u, err = findUserIn(tx, cl.PoolID, username)
+		return err
+	}); err != nil {
+		return err
+	}
+	if u == nil {
+		return apiErr("CodeMismatchException", "Invalid verification code provided, please try again.")
+	}
+	p, err := s.Pool(cl.PoolID)
+	if err != nil {
+		return err
+	}
+	if err := checkPassword(p.PasswordPolicy, password); err != nil {
+		return err
+	}
+	v, err := s.passwordVerifier(u.PoolID, u.Username, password)
+	if err != nil {
+		return err
+	}
+	var refusal *Error
+	err = s.update(func(tx store.Tx) error {
+		cur, err := store.GetUser(tx, u.PoolID, u.Username)
+		if err != nil || cur == nil {
+			return err
+		}
+		locked, err := s.locked(tx, cur.PoolID, cur.Username)
+		if err != nil {
+			return err
+		}
+		switch {
+		case locked:
+			refusal = errLocked()
+			return nil
+		case cur.ConfirmCode == "" || cur.Status == store.StatusUnconfirmed || !s.now().Before(cur.CodeExpires):
+			refusal = apiErr("ExpiredCodeException", "Invalid code provided, please request a code again.")
+			return nil
+		case !codeEqual(cur.ConfirmCode, code):
+			refusal = apiErr("CodeMismatchException", "Invalid verification code provided, please try again.")
+			return s.recordFailure(tx, cur.PoolID, cur.Username)
+		}
+		if err := store.ClearFailures(tx, cur.PoolID, cur.Username); err != nil {
+			return err
+		}
+		return s.editUser(tx, cur, func(nu *store.User) {
+			nu.Salt, nu.V, nu.Status, nu.ConfirmCode = v.Salt, v.V, store.StatusConfirmed, ""
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return refusal
 }
