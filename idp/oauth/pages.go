@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"embed"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -27,7 +28,20 @@ var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
 // csp is the pages' Content-Security-Policy: nothing from elsewhere, no
 // script at all, styles from this server, images from this server or
 // inline data (the QR code), forms posted here only, no framing.
-const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// The form-action of a sign-in page also names the client's redirect
+// origin: browsers apply form-action to the redirect that follows a POST,
+// and the last step redirects to the client.
+const csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'%s; frame-ancestors 'none'; base-uri 'none'"
+
+// cspFor returns the Content-Security-Policy of a page whose forms may end
+// in a redirect to redirectURI ("" for none).
+func cspFor(redirectURI string) string {
+	extra := ""
+	if u, err := url.Parse(redirectURI); err == nil && u.Scheme != "" && u.Host != "" && !strings.ContainsAny(u.Host, " ;'\"") {
+		extra = " " + u.Scheme + "://" + u.Host
+	}
+	return fmt.Sprintf(csp, extra)
+}
 
 const (
 	csrfCookie  = "caldera_csrf"
@@ -52,6 +66,8 @@ type pageData struct {
 	SignupURL string
 	ForgotURL string
 	LoginURL  string
+
+	redirectURI string // the client's, for the CSP's form-action
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -67,7 +83,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, req Request, st
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", csp)
+	hd.Set("Content-Security-Policy", cspFor(d.redirectURI))
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Referrer-Policy", "no-referrer")
@@ -201,6 +217,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, req Request) {
 	d := &pageData{
 		Page: "login", Title: "Sign in", Action: base + PathLogin + qs, CSRF: csrf,
 		SignupURL: base + PathSignup + qs, ForgotURL: base + PathForgot + qs, LoginURL: base + PathLogin + qs,
+		redirectURI: ar.redirectURI,
 	}
 	switch req.Path {
 	case PathSignup:
