@@ -637,3 +637,39 @@ func TestHostedSignUpForgotDevice(t *testing.T) {
 	require.NotNil(t, e)
 	assert.Equal(t, "PasswordAttemptsExceededException", e.Type)
 }
+
+// TestOAuthSeedFile: testdata/seed-oauth.json (the README's `caldera serve`
+// example) declares a domain, a resource server and OAuth clients; the
+// README's x/oauth2 configuration signs alice in against it, and applying
+// the seed again keeps everything.
+func TestOAuthSeedFile(t *testing.T) {
+	h := newHarness(t, nil)
+	sd, err := ReadSeedFile("testdata/seed-oauth.json")
+	require.NoError(t, err)
+	_, err = h.srv.ApplySeed(sd)
+	require.NoError(t, err)
+	_, err = h.srv.ApplySeed(sd)
+	require.NoError(t, err)
+	d, _ := h.srv.svc.Domain("myapp")
+	require.NotNil(t, d)
+	assert.Equal(t, "us-east-1_Web", d.PoolID)
+
+	server := h.http.URL // the README's http://127.0.0.1:9229
+	cfg := oauth2.Config{ClientID: "webclient", RedirectURL: "http://127.0.0.1:8080/callback", Scopes: []string{"openid", "email", "orders/read"},
+		Endpoint: oauth2.Endpoint{AuthURL: server + "/us-east-1_Web/oauth2/authorize", TokenURL: server + "/us-east-1_Web/oauth2/token"}}
+	verifier := oauth2.GenerateVerifier()
+	b := newBrowser(t, cfg.RedirectURL)
+	b.get(cfg.AuthCodeURL("state", oauth2.S256ChallengeOption(verifier)))
+	cb, _ := b.submit(url.Values{"username": {"alice"}, "password": {"Correct-Horse-1"}})
+	require.NotNil(t, cb, b.page)
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, h.http.Client())
+	tok, err := cfg.Exchange(ctx, cb.Query().Get("code"), oauth2.VerifierOption(verifier))
+	require.NoError(t, err)
+	c, err := h.srv.VerifyToken(tok.AccessToken)
+	require.NoError(t, err)
+	assert.Equal(t, "openid email orders/read", c.String("scope"))
+
+	cc := clientcredentials.Config{ClientID: "machineclient", ClientSecret: "machine-client-secret", TokenURL: cfg.Endpoint.TokenURL}
+	_, err = cc.Token(ctx)
+	require.NoError(t, err)
+}
