@@ -410,7 +410,8 @@ func TestAuthorizeErrors(t *testing.T) {
 		return base + q.Encode()
 	}
 	b := newBrowser(t, callback)
-	for _, u := range []string{with("redirect_uri", callback+"/x"), with("redirect_uri", "http://127.0.0.1:7777/CALLBACK"), with("redirect_uri", ""), with("client_id", "nope")} {
+	for _, u := range []string{with("redirect_uri", callback+"/x"), with("redirect_uri", "http://127.0.0.1:7777/CALLBACK"), with("redirect_uri", ""), with("client_id", "nope"),
+		with("redirect_uri", "http://127.0.0.1:7778/callback"), with("redirect_uri", "http://localhost:7777/callback"), with("redirect_uri", callback+"?x=1")} {
 		cb, st := b.get(u)
 		assert.Nil(t, cb, u)
 		assert.Equal(t, 400, st, u)
@@ -672,4 +673,33 @@ func TestOAuthSeedFile(t *testing.T) {
 	cc := clientcredentials.Config{ClientID: "machineclient", ClientSecret: "machine-client-secret", TokenURL: cfg.Endpoint.TokenURL}
 	_, err = cc.Token(ctx)
 	require.NoError(t, err)
+}
+
+// TestLoopbackRedirectAnyPort: a registered loopback IP redirect URI
+// without a port admits any port (RFC 8252, Section 7.3), nothing else
+// about it may differ, and a localhost name gets no such leeway.
+func TestLoopbackRedirectAnyPort(t *testing.T) {
+	h := newHarness(t, nil)
+	p, err := h.srv.CreatePool(PoolConfig{ID: "us-east-1_Native"})
+	require.NoError(t, err)
+	c, err := h.srv.CreateClient(p.ID, ClientConfig{Name: "cli", OAuth: OAuthClient{
+		AllowedOAuthFlows: []string{"code"}, AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthScopes: []string{"openid"},
+		CallbackURLs: []string{"http://127.0.0.1/callback", "http://localhost/cb"},
+	}})
+	require.NoError(t, err)
+	try := func(ru string) int {
+		q := url.Values{"client_id": {c.ID}, "redirect_uri": {ru}, "response_type": {"code"},
+			"code_challenge": {strings.Repeat("b", 43)}, "code_challenge_method": {"S256"}}
+		nb := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := nb.Get(h.http.URL + "/" + p.ID + "/oauth2/authorize?" + q.Encode())
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, 302, try("http://127.0.0.1:53124/callback"))
+	assert.Equal(t, 302, try("http://127.0.0.1/callback"))
+	assert.Equal(t, 400, try("http://127.0.0.1:53124/callback/x"))
+	assert.Equal(t, 400, try("http://127.0.0.1:53124/callback?a=b"))
+	assert.Equal(t, 400, try("http://localhost:53124/cb"))
+	assert.Equal(t, 400, try("http://127.0.0.2:53124/callback"))
 }

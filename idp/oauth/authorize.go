@@ -44,8 +44,8 @@ func (h *Handler) checkAuthRequest(poolID string, q url.Values) (*authRequest, *
 		return nil, &authError{code: "invalid_request", desc: "The client_id is not a client of this user pool."}
 	}
 	ru := q.Get("redirect_uri")
-	if ru == "" || !slices.Contains(cl.CallbackURLs, ru) {
-		// Exact match only (RFC 6749, Section 3.1.2.3; no prefix, no
+	if ru == "" || !redirectAllowed(cl.CallbackURLs, ru) {
+		// Exact match (RFC 6749, Section 3.1.2.3; no prefix, no
 		// normalization): never redirect to an unregistered URI.
 		return nil, &authError{code: "invalid_request", desc: "redirect_mismatch: the redirect_uri is not a callback URL of this client."}
 	}
@@ -108,6 +108,32 @@ func (h *Handler) checkAuthRequest(poolID string, q url.Values) (*authRequest, *
 		return fail("invalid_request", "PKCE applies to response_type=code only.")
 	}
 	return ar, nil
+}
+
+// redirectAllowed reports whether uri is one of the registered callback
+// URLs, character for character; the one exception is RFC 8252, Section
+// 7.3: a registered loopback IP literal URI without a port
+// (http://127.0.0.1/cb, http://[::1]/cb) admits any port, for native apps
+// that listen on a port the system picks (caldera login --browser).
+func redirectAllowed(registered []string, uri string) bool {
+	if slices.Contains(registered, uri) {
+		return true
+	}
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "http" || u.Port() == "" || u.User != nil || u.Fragment != "" {
+		return false
+	}
+	for _, reg := range registered {
+		ru, err := url.Parse(reg)
+		if err != nil || ru.Scheme != "http" || ru.Port() != "" || ru.User != nil {
+			continue
+		}
+		if h := ru.Hostname(); (h == "127.0.0.1" || h == "::1") && h == u.Hostname() &&
+			ru.EscapedPath() == u.EscapedPath() && ru.RawQuery == u.RawQuery {
+			return true
+		}
+	}
+	return false
 }
 
 // redirectBack sends the user agent to the client with params, in the

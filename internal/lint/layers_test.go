@@ -77,6 +77,7 @@ var thirdParty = map[string][]string{
 	"go.etcd.io/bbolt":           {"idp", "idp/"},
 	"github.com/aws/":            {"transport/awssdk"},
 	"golang.org/x/term":          {"cmd/"},
+	"golang.org/x/oauth2":        {"cmd/"},              // caldera login --browser
 	"golang.org/x/sys/":          {"internal/", "flow"}, // cpu features; the device file's flock
 	"golang.org/x/crypto/":       {"srp", "hkdf", "totp"},
 	"github.com/aws/smithy-go":   {"transport/awssdk"},
