@@ -311,6 +311,11 @@ func TestAuthorizationCodePKCE(t *testing.T) {
 		assert.Contains(t, b.page, `src="data:image/png;base64,`)
 		key, err := totp.DecodeSecret(secret)
 		require.NoError(t, err)
+		// A wrong first code may be retried on the same page.
+		_, st = b.submit(url.Values{"code": {"000000"}})
+		require.Equal(t, 400, st)
+		require.Equal(t, "Set up an authenticator app", b.title())
+		assert.Contains(t, b.page, "Code mismatch")
 		code, _ := totp.Code(key, h.clock.Now())
 		return b.submit(url.Values{"code": {code}})
 	})
@@ -363,6 +368,21 @@ func TestAuthorizationCodePKCE(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.Contains(t, string(body), `"email":"alice@example.com"`)
+
+	// userInfo refuses a missing, malformed or altered token.
+	for _, c := range []struct {
+		tok  string
+		want int
+	}{{"", 401}, {"not-a-token", 401}, {tok.AccessToken + "x", 401}} {
+		req, _ := http.NewRequest(http.MethodGet, base+"/oauth2/userInfo", nil)
+		if c.tok != "" {
+			req.Header.Set("Authorization", "Bearer "+c.tok)
+		}
+		resp, err := h.http.Client().Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, c.want, resp.StatusCode)
+	}
 
 	// TokenSource refreshes an expired token with the refresh_token grant.
 	tok.Expiry = time.Now().Add(-time.Minute)
@@ -480,6 +500,24 @@ func TestImplicitAndPages(t *testing.T) {
 	assert.Equal(t, "openid orders/read", ac.String("scope"))
 	assert.NotEmpty(t, frag.Get("id_token"))
 	assert.Empty(t, frag.Get("refresh_token"))
+	userInfo := func(tok string) int {
+		req, _ := http.NewRequest(http.MethodGet, base+"/oauth2/userInfo", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := h.http.Client().Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, 200, userInfo(frag.Get("access_token")))
+
+	// Without openid: no ID token, and userInfo answers insufficient_scope.
+	q.Set("scope", "orders/read")
+	b.get(base + "/oauth2/authorize?" + q.Encode())
+	cb, _ = b.submit(url.Values{"username": {"bob"}, "password": {"Bob-Passw0rd!"}})
+	require.NotNil(t, cb, b.page)
+	frag, _ = url.ParseQuery(cb.Fragment)
+	assert.Empty(t, frag.Get("id_token"))
+	assert.Equal(t, 403, userInfo(frag.Get("access_token")))
 
 	// Logout: only a registered logout_uri.
 	lq := url.Values{"client_id": {clientID}, "logout_uri": {"http://127.0.0.1:7777/bye"}}

@@ -365,6 +365,12 @@ func (h *Handler) userInfo(w http.ResponseWriter, r *http.Request, req Request) 
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
 		return
 	}
+	// As Cognito: only an access token granted the openid scope.
+	if c, err := h.Service.VerifyToken(tok); err != nil || !slices.Contains(strings.Fields(c.String("scope")), "openid") {
+		w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="openid"`)
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "insufficient_scope"})
+		return
+	}
 	out := map[string]any{"username": u.Username}
 	for k, v := range u.Attrs {
 		out[k] = v
