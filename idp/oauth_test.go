@@ -342,11 +342,6 @@ func TestAuthorizationCodePKCE(t *testing.T) {
 	})
 	tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier))
 	require.NoError(t, err)
-	// A code is single-use.
-	_, err = cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier))
-	require.ErrorAs(t, err, &re)
-	assert.Equal(t, "invalid_grant", re.ErrorCode)
-
 	idTok, _ := tok.Extra("id_token").(string)
 	require.NotEmpty(t, idTok)
 	ic, err := h.srv.VerifyToken(idTok)
@@ -708,6 +703,23 @@ func TestOAuthSeedFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "openid email orders/read", c.String("scope"))
 
+	// A code presented again is refused, and what it granted is revoked
+	// (RFC 6749, Section 4.1.2).
+	_, err = cfg.Exchange(ctx, cb.Query().Get("code"), oauth2.VerifierOption(verifier))
+	var re *oauth2.RetrieveError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "invalid_grant", re.ErrorCode)
+	tok.Expiry = time.Now().Add(-time.Minute)
+	_, err = cfg.TokenSource(ctx, tok).Token()
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "invalid_grant", re.ErrorCode)
+	req, _ := http.NewRequest(http.MethodGet, server+"/us-east-1_Web/oauth2/userInfo", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err := h.http.Client().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 401, resp.StatusCode)
+
 	cc := clientcredentials.Config{ClientID: "machineclient", ClientSecret: "machine-client-secret", TokenURL: cfg.Endpoint.TokenURL}
 	_, err = cc.Token(ctx)
 	require.NoError(t, err)
@@ -740,4 +752,56 @@ func TestLoopbackRedirectAnyPort(t *testing.T) {
 	assert.Equal(t, 400, try("http://127.0.0.1:53124/callback?a=b"))
 	assert.Equal(t, 400, try("http://localhost:53124/cb"))
 	assert.Equal(t, 400, try("http://127.0.0.2:53124/callback"))
+}
+
+// TestHostedChooseAndEmailCode: a user with two factors chooses on the
+// page (SELECT_MFA_TYPE), then types the e-mailed code (EMAIL_OTP, from
+// the outbox); the page tells where the code went.
+func TestHostedChooseAndEmailCode(t *testing.T) {
+	h := newHarness(t, nil)
+	p, err := h.srv.CreatePool(PoolConfig{ID: "us-east-1_Choose", MFA: "ON", SoftwareTokenMFA: true, EmailMFA: true})
+	require.NoError(t, err)
+	callback := "https://app.example/cb"
+	c, err := h.srv.CreateClient(p.ID, ClientConfig{Name: "web", GenerateSecret: true, OAuth: OAuthClient{
+		AllowedOAuthFlows: []string{"code"}, AllowedOAuthFlowsUserPoolClient: true,
+		AllowedOAuthScopes: []string{"openid"}, CallbackURLs: []string{callback},
+	}})
+	require.NoError(t, err)
+	_, err = h.srv.CreateUser(p.ID, UserConfig{Username: "fay", Password: "Fay-Passw0rd!", EmailMFA: true,
+		TOTPSecret: totp.EncodeSecret([]byte("12345678901234567890")), Attributes: map[string]string{"email": "fay@example.com"}})
+	require.NoError(t, err)
+	cfg := oauth2.Config{ClientID: c.ID, ClientSecret: c.Secret, RedirectURL: callback, Scopes: []string{"openid"},
+		Endpoint: oauth2.Endpoint{AuthURL: h.http.URL + "/" + p.ID + "/oauth2/authorize", TokenURL: h.http.URL + "/" + p.ID + "/oauth2/token"}}
+	b := newBrowser(t, callback)
+	// A confidential client may leave PKCE out.
+	_, st := b.get(cfg.AuthCodeURL("s"))
+	require.Equal(t, 200, st)
+	b.submit(url.Values{"username": {"fay"}, "password": {"Fay-Passw0rd!"}})
+	require.Equal(t, "Choose how to verify", b.title(), b.page)
+	assert.Contains(t, b.page, `value="SOFTWARE_TOKEN_MFA"`)
+	assert.Contains(t, b.page, `value="EMAIL_OTP"`)
+	b.submit(url.Values{"mfa": {"EMAIL_OTP"}})
+	require.Equal(t, "Enter the code we e-mailed you", b.title(), b.page)
+	assert.Regexp(t, `We sent a code to f\S*@\S+\.`, b.page)
+	cb, _ := b.submit(url.Values{"code": {h.srv.LastCode(p.ID, "fay")}})
+	require.NotNil(t, cb, b.page)
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, h.http.Client())
+	tok, err := cfg.Exchange(ctx, cb.Query().Get("code"))
+	require.NoError(t, err)
+	idc, err := h.srv.VerifyToken(tok.Extra("id_token").(string))
+	require.NoError(t, err)
+	assert.Equal(t, "fay", idc.String("cognito:username"))
+	assert.Empty(t, idc.String("nonce"))
+	// The confidential client must authenticate at the token endpoint.
+	b.get(cfg.AuthCodeURL("s"))
+	b.submit(url.Values{"username": {"fay"}, "password": {"Fay-Passw0rd!"}})
+	b.submit(url.Values{"mfa": {"EMAIL_OTP"}})
+	cb, _ = b.submit(url.Values{"code": {h.srv.LastCode(p.ID, "fay")}})
+	require.NotNil(t, cb, b.page)
+	noSecret := cfg
+	noSecret.ClientSecret = "wrong"
+	_, err = noSecret.Exchange(ctx, cb.Query().Get("code"))
+	var re *oauth2.RetrieveError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "invalid_client", re.ErrorCode)
 }

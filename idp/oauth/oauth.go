@@ -73,6 +73,7 @@ type codeGrant struct {
 	tokens                *userpool.TokenSet
 	scopes                []string
 	expires               time.Time
+	used                  bool
 }
 
 func (h *Handler) now() time.Time {
@@ -306,9 +307,21 @@ func (h *Handler) exchangeCode(w http.ResponseWriter, r *http.Request, cl *store
 	}
 	h.mu.Lock()
 	g := h.codes[code]
-	delete(h.codes, code) // single use, whatever follows
+	used := g != nil && g.used
+	if g != nil {
+		g.used = true // single use, whatever follows; kept until it expires
+	}
 	h.mu.Unlock()
 	switch {
+	case used:
+		// A code presented twice: revoke what it granted (RFC 6749,
+		// Section 4.1.2), as one of the two presenters is not the client.
+		if g.tokens.RefreshToken != "" {
+			if err := h.Service.RevokeRefreshToken(g.tokens.RefreshToken); err != nil {
+				h.log().Error("idp/oauth: revoke a reused code's tokens", "err", err)
+			}
+		}
+		tokenError(w, "invalid_grant", "", false)
 	case g == nil || !h.now().Before(g.expires):
 		tokenError(w, "invalid_grant", "", false)
 	case subtle.ConstantTimeCompare([]byte(g.clientID), []byte(cl.ID)) != 1 || g.redirectURI != r.PostForm.Get("redirect_uri"):

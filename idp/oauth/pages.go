@@ -158,6 +158,7 @@ type login struct {
 	session   string
 	secret    string // MFA_SETUP: the TOTP secret shown
 	choices   []string
+	sentTo    string             // an SMS or e-mail code: the masked destination
 	tokens    *userpool.TokenSet // stepRememberDevice: the finished sign-in
 	expires   time.Time
 }
@@ -307,7 +308,8 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, req Request) {
 		h.complete(w, r, req, ar, ts)
 		return
 	}
-	next := &login{poolID: req.PoolID, clientID: ar.client.ID, challenge: res.ChallengeName, session: res.Session}
+	next := &login{poolID: req.PoolID, clientID: ar.client.ID, challenge: res.ChallengeName, session: res.Session,
+		sentTo: res.ChallengeParameters["CODE_DELIVERY_DESTINATION"]}
 	next.username = res.ChallengeParameters["USER_ID_FOR_SRP"] // for the QR code's label; "" elsewhere
 	if next.username == "" && l != nil {
 		next.username = l.username
@@ -435,6 +437,9 @@ func (h *Handler) challengePage(d *pageData, l *login) {
 		d.Page, d.Title, d.CodeLabel = "code", "Enter the code we texted you", "Code sent by SMS"
 	default:
 		d.Page, d.Title, d.CodeLabel = "code", "Enter the code we e-mailed you", "Code sent by e-mail"
+	}
+	if l.sentTo != "" && d.Error == "" {
+		d.Info = "We sent a code to " + l.sentTo + "."
 	}
 }
 

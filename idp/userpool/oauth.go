@@ -11,6 +11,7 @@ import (
 	"github.com/caldera-srp/caldera/idp/internal/rnd"
 	"github.com/caldera-srp/caldera/idp/store"
 	"github.com/caldera-srp/caldera/idp/tokens"
+	"github.com/caldera-srp/caldera/srp"
 )
 
 // The OAuth 2.0 side of a pool (issue 15): its domain, its resource
@@ -425,6 +426,9 @@ type HostedAuth struct {
 	DeviceKey string
 }
 
+// decoySalt is the salt of the verifier computed for an unknown user.
+var decoySalt = [16]byte{0x5a, 0x17}
+
 // HostedSignIn starts a sign-in at the hosted pages with a user name (or
 // alias) and password: the same password check, failure count and lockout
 // as USER_PASSWORD_AUTH, without SECRET_HASH or the client's
@@ -446,6 +450,10 @@ func (s *Service) HostedSignIn(in HostedAuth, username, password string) (*AuthR
 		}
 		switch {
 		case u == nil:
+			// The page says the same for an unknown user as for a wrong
+			// password; spend the same verifier computation too, so the
+			// answer's timing does not tell either.
+			_, _ = srp.PasswordVerifierFromSalt(decoySalt[:], srpPoolName(cl.PoolID), username, password)
 			return errIncorrect()
 		case !u.Enabled:
 			return apiErr("NotAuthorizedException", msgDisabled)
@@ -621,4 +629,19 @@ func (s *Service) HostedConfirmForgotPassword(clientID, username, code, password
 		return err
 	}
 	return refusal
+}
+
+// RevokeRefreshToken revokes the sign-in of a refresh token the server
+// itself handed out (idp/oauth, when an authorization code is presented a
+// second time: RFC 6749, Section 4.1.2). It is not an API operation and
+// checks no client.
+func (s *Service) RevokeRefreshToken(token string) *Error {
+	return s.update(func(tx store.Tx) error {
+		o, err := s.refreshOrigin(tx, token)
+		if err != nil || o == nil {
+			return err
+		}
+		o.Revoked = true
+		return store.PutOrigin(tx, o)
+	})
 }
