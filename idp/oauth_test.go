@@ -805,3 +805,41 @@ func TestHostedChooseAndEmailCode(t *testing.T) {
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "invalid_client", re.ErrorCode)
 }
+
+// TestOAuthRecordsBolt: domains, resource servers and clients' OAuth
+// settings survive a restart on a bbolt file, and a domain host is looked
+// up (empty bucket included) without error.
+func TestOAuthRecordsBolt(t *testing.T) {
+	path := t.TempDir() + "/idp.db"
+	open := func() *harness {
+		st, err := OpenBoltStore(path)
+		require.NoError(t, err)
+		return newHarness(t, func(o *Options) { o.Store = st })
+	}
+	h := open()
+	// Before any domain exists: a *.localhost host is not a pool.
+	u, _ := url.Parse(h.http.URL)
+	client := &http.Client{Transport: &http.Transport{DialContext: (&netDialer{addr: u.Host}).DialContext}}
+	resp, err := client.Get("http://nothing.localhost:" + u.Port() + "/oauth2/token")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.NotEqual(t, 200, resp.StatusCode)
+
+	poolID, id, secret := oauthFixture(t, h)
+	require.NoError(t, h.srv.CreateDomain(poolID, "persisted"))
+	h.http.Close()
+	require.NoError(t, h.srv.Close())
+
+	h = open()
+	d := h.mustCall("DescribeUserPoolDomain", map[string]any{"Domain": "persisted"})["DomainDescription"].(map[string]any)
+	assert.Equal(t, poolID, d["UserPoolId"])
+	l := h.mustCall("ListResourceServers", map[string]any{"UserPoolId": poolID})
+	assert.Len(t, l["ResourceServers"], 1)
+	u, _ = url.Parse(h.http.URL)
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: &http.Transport{DialContext: (&netDialer{addr: u.Host}).DialContext}})
+	tok, err := (&clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: "http://persisted.localhost:" + u.Port() + "/oauth2/token", Scopes: []string{"orders/write"}}).Token(ctx)
+	require.NoError(t, err)
+	c, err := h.srv.VerifyToken(tok.AccessToken)
+	require.NoError(t, err)
+	assert.Equal(t, "orders/write", c.String("scope"))
+}
