@@ -49,7 +49,8 @@ func findChromium(t *testing.T) string {
 // pages without JavaScript of ours: password, new password, TOTP code,
 // "remember this device"; then again from the same browser (the
 // remembered device skips the TOTP code); a second user sets up TOTP from
-// the page's key. A screenshot of each page is written (see
+// the page's key, then signs in at the pool's domain host
+// (http://<domain>.localhost:PORT). A screenshot of each page is written (see
 // screenshotDirEnv).
 func TestBrowser(t *testing.T) {
 	chrome := findChromium(t)
@@ -212,6 +213,35 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("done")),
 	))
 	exchange(verifier)
+
+	// The pool's domain host: Chromium resolves *.localhost to loopback
+	// itself, so http://<domain>.localhost:PORT serves the same pages.
+	require.NoError(t, h.srv.CreateDomain(p.ID, "browser-test"))
+	hu, _ := url.Parse(h.http.URL)
+	domainCfg := cfg
+	domainCfg.Endpoint.AuthURL = "http://browser-test.localhost:" + hu.Port() + "/oauth2/authorize"
+	verifier = oauth2.GenerateVerifier()
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(domainCfg.AuthCodeURL("st-browser", oauth2.S256ChallengeOption(verifier))),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), "bob"),
+		chromedp.SendKeys(chromedp.ID("password"), "Bob-Passw0rd!"),
+		chromedp.Click(chromedp.ID("signin")),
+		chromedp.WaitVisible(chromedp.ID("code")),
+	))
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(loc, "http://browser-test.localhost:"), loc)
+	h.clock.Advance(30 * time.Second)
+	bcode, _ = totp.Code(bkey, h.clock.Now())
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("code"), bcode),
+		chromedp.Click(chromedp.ID("verify")),
+		chromedp.WaitVisible(chromedp.ID("continue")),
+		chromedp.Click(chromedp.ID("continue")),
+		chromedp.WaitVisible(chromedp.ID("done")),
+	))
+	exchange(verifier) // at the path form of the token endpoint: one pool, two hosts
 
 	// The sign-up page, for the record.
 	require.NoError(t, chromedp.Do(ctx,
