@@ -16,10 +16,12 @@
 // The pages are html/template with their stylesheet embedded (no external
 // assets, no JavaScript); each is sent with a Content-Security-Policy, and
 // each form carries a CSRF token bound to a cookie (compared in constant
-// time). Client secrets, PKCE verifiers, codes and CSRF tokens are compared
-// with crypto/subtle. Authorization codes and sign-ins in progress live in
-// process memory (a restart ends them); codes are single-use and expire
-// after five minutes (CodeTTL).
+// time). Client secrets (in idp/userpool), PKCE verifiers, state-bound
+// values and CSRF tokens are compared with crypto/subtle; authorization
+// codes and the ids of sign-ins in progress are 256-bit random values used
+// as map keys. Both live in process memory (a restart ends them); codes
+// are single-use, expire after five minutes (CodeTTL), and a code
+// presented twice revokes what it granted.
 package oauth
 
 import (
