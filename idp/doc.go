@@ -8,11 +8,16 @@
 // AWSCognitoIdentityProviderService (POST / with X-Amz-Target; errors as
 // non-2xx {"__type", "message"}, docs/protocol.md §7 and §9). It also serves each
 // pool's JSON Web Key Set at /<poolId>/.well-known/jwks.json and the local
-// outbox of SMS and e-mail codes at /_caldera/outbox?pool=&username=. The
-// operations answered are listed by Operations.
+// outbox of SMS and e-mail codes at /_caldera/outbox?pool=&username=, and
+// each pool's OAuth 2.0 endpoints and hosted sign-in pages (package
+// idp/oauth) at /<poolId>/oauth2/…, /<poolId>/login, /<poolId>/logout and
+// /<poolId>/.well-known/openid-configuration — and at the same paths on
+// http://<domain>.localhost:PORT once the pool has a domain
+// (CreateUserPoolDomain). The operations answered are listed by Operations.
 //
 // This package composes the layers below it (docs/architecture.md, "idp:
 // the local server's layers"): idp/wire (the AWS JSON 1.1 front end),
+// idp/oauth (the OAuth 2.0 endpoints and hosted pages),
 // idp/userpool (the user-pool domain and sign-in state machine),
 // idp/store (records and transactional storage) and idp/tokens (keys and
 // every JWT). Its own API — New, Options, Server and the Go set-up
