@@ -1,17 +1,20 @@
 package idp
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -842,4 +845,52 @@ func TestOAuthRecordsBolt(t *testing.T) {
 	c, err := h.srv.VerifyToken(tok.AccessToken)
 	require.NoError(t, err)
 	assert.Equal(t, "orders/write", c.String("scope"))
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestOAuthLogHasNoSecrets: each OAuth request is logged, and neither the
+// password, the code, the CSRF token, the PKCE verifier nor a token is.
+func TestOAuthLogHasNoSecrets(t *testing.T) {
+	var logBuf syncBuffer
+	h := newHarness(t, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logBuf, nil)) })
+	poolID, clientID, callback := codeFixture(t, h, "OFF")
+	_, err := h.srv.CreateUser(poolID, UserConfig{Username: "gus", Password: "Gus-Passw0rd!"})
+	require.NoError(t, err)
+	base := h.http.URL + "/" + poolID
+	cfg := oauth2.Config{ClientID: clientID, RedirectURL: callback, Scopes: []string{"openid"},
+		Endpoint: oauth2.Endpoint{AuthURL: base + "/oauth2/authorize", TokenURL: base + "/oauth2/token", AuthStyle: oauth2.AuthStyleInParams}}
+	verifier := oauth2.GenerateVerifier()
+	b := newBrowser(t, callback)
+	b.get(cfg.AuthCodeURL("state-secret-1", oauth2.S256ChallengeOption(verifier)))
+	csrf := csrfRe.FindStringSubmatch(b.page)[1]
+	b.submit(url.Values{"username": {"gus"}, "password": {"wrong-Passw0rd!"}})
+	cb, _ := b.submit(url.Values{"username": {"gus"}, "password": {"Gus-Passw0rd!"}})
+	require.NotNil(t, cb)
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, h.http.Client())
+	tok, err := cfg.Exchange(ctx, cb.Query().Get("code"), oauth2.VerifierOption(verifier))
+	require.NoError(t, err)
+	log := logBuf.String()
+	assert.Contains(t, log, `msg="idp/oauth: request"`)
+	assert.Contains(t, log, "path=/oauth2/token")
+	for _, secret := range []string{"Gus-Passw0rd!", "wrong-Passw0rd!", cb.Query().Get("code"), csrf, verifier, "state-secret-1",
+		tok.AccessToken[:40], tok.RefreshToken, tok.Extra("id_token").(string)[:40]} {
+		assert.NotContains(t, log, secret)
+	}
 }

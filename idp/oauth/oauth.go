@@ -125,8 +125,36 @@ type Request struct {
 	Path   string
 }
 
-// Serve answers r for the pool and path of req.
+// statusWriter remembers the status of an answer, for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Serve answers r for the pool and path of req, and logs one line (no
+// query string: it may hold a code or a state).
 func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req Request) {
+	start := h.now()
+	sw := &statusWriter{ResponseWriter: w}
+	h.serve(sw, r, req)
+	h.log().Info("idp/oauth: request", "pool", req.PoolID, "method", r.Method, "path", req.Path, "status", sw.status, "took", h.now().Sub(start))
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, req Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	switch {
 	case req.Path == PathToken && r.Method == http.MethodPost:
