@@ -62,6 +62,8 @@ other users of the machine can see in the process list.
 Tokens go to standard output: JSON (default), or "export" lines for a shell:
   eval "$(caldera login --format export ...)"
 -v logs each request and answer to standard error with secrets redacted.
+An http:// --endpoint must be loopback (127.0.0.0/8, ::1, localhost) unless
+--insecure-http is given.
 
 --browser signs in at the pool's hosted pages instead (OAuth 2.0
 authorization code with PKCE, RFC 8252): it listens on 127.0.0.1 on a port
@@ -73,8 +75,6 @@ is the pool's domain (https://PREFIX.auth.REGION.amazoncognito.com); with
 the code flow and the redirect URI: http://127.0.0.1/callback with any port
 on caldera serve (RFC 8252, Section 7.3); Cognito matches the whole URI, so
 register http://localhost:PORT/callback there and give it as --callback.
-An http:// --endpoint must be loopback (127.0.0.0/8, ::1, localhost) unless
---insecure-http is given.
 
 Flags:
 `

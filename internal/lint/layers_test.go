@@ -73,16 +73,18 @@ func sameLayerOK(from, to string) bool {
 // standard library and golang.org/x, by import-path prefix. Everything else
 // (testify, rapid, datadriven, goleak, circl in bench) is for tests only.
 var thirdParty = map[string][]string{
-	"filippo.io/bigmod":          {"srp"},
-	"go.etcd.io/bbolt":           {"idp", "idp/"},
-	"github.com/aws/":            {"transport/awssdk"},
-	"golang.org/x/term":          {"cmd/"},
-	"golang.org/x/oauth2":        {"cmd/"},              // caldera login --browser
-	"golang.org/x/sys/":          {"internal/", "flow"}, // cpu features; the device file's flock
-	"golang.org/x/crypto/":       {"srp", "hkdf", "totp"},
-	"github.com/aws/smithy-go":   {"transport/awssdk"},
-	"github.com/go-jose/":        {"token"},
-	"github.com/skip2/go-qrcode": {"idp/oauth"}, // the MFA set-up page's QR code
+	"filippo.io/bigmod":        {"srp"},
+	"go.etcd.io/bbolt":         {"idp", "idp/"},
+	"github.com/aws/":          {"transport/awssdk"},
+	"golang.org/x/term":        {"cmd/"},
+	"golang.org/x/sys/":        {"internal/", "flow"}, // cpu features; the device file's flock
+	"golang.org/x/crypto/":     {"srp", "hkdf", "totp"},
+	"github.com/aws/smithy-go": {"transport/awssdk"},
+	"github.com/go-jose/":      {"token"},
+
+	// Issue 15: the MFA set-up page's QR code; caldera login --browser.
+	"github.com/skip2/go-qrcode": {"idp/oauth"},
+	"golang.org/x/oauth2":        {"cmd/"},
 }
 
 func matches(pkg string, prefixes ...string) bool {
