@@ -572,10 +572,12 @@ func TestHostedSignUpForgotDevice(t *testing.T) {
 		DeviceConfiguration:    &DeviceConfiguration{ChallengeRequiredOnNewDevice: true}})
 	require.NoError(t, err)
 	callback := "http://localhost:7777/cb"
-	c, err := h.srv.CreateClient(p.ID, ClientConfig{Name: "web", GenerateSecret: true, OAuth: OAuthClient{
-		AllowedOAuthFlows: []string{"code"}, AllowedOAuthFlowsUserPoolClient: true,
-		AllowedOAuthScopes: []string{"openid", "email"}, CallbackURLs: []string{callback},
-	}})
+	c, err := h.srv.CreateClient(p.ID, ClientConfig{Name: "web", GenerateSecret: true,
+		ExplicitAuthFlows: []string{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
+		OAuth: OAuthClient{
+			AllowedOAuthFlows: []string{"code"}, AllowedOAuthFlowsUserPoolClient: true,
+			AllowedOAuthScopes: []string{"openid", "email"}, CallbackURLs: []string{callback},
+		}})
 	require.NoError(t, err)
 	key := []byte("12345678901234567890")
 	_, err = h.srv.CreateUser(p.ID, UserConfig{Username: "dave", Password: "Dave-Passw0rd!", TOTPSecret: totp.EncodeSecret(key), PreferredMFA: "SOFTWARE_TOKEN_MFA"})
@@ -669,8 +671,10 @@ func TestHostedSignUpForgotDevice(t *testing.T) {
 	b2.get(cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
 	b2.submit(url.Values{"username": {"dave"}, "password": {"Dave-Passw0rd!"}})
 	assert.Contains(t, b2.page, "Password attempts exceeded")
-	_, e := h.call("InitiateAuth", map[string]any{"ClientId": c.ID, "AuthFlow": "USER_SRP_AUTH",
-		"AuthParameters": map[string]string{"USERNAME": "dave", "SRP_A": "02", "SECRET_HASH": challenge.SecretHash(c.Secret, "dave", c.ID)}})
+	// (The client hides users, so InitiateAuth tells a lock only with the
+	// right password: USER_PASSWORD_AUTH.)
+	_, e := h.call("InitiateAuth", map[string]any{"ClientId": c.ID, "AuthFlow": "USER_PASSWORD_AUTH",
+		"AuthParameters": map[string]string{"USERNAME": "dave", "PASSWORD": "Dave-Passw0rd!", "SECRET_HASH": challenge.SecretHash(c.Secret, "dave", c.ID)}})
 	require.NotNil(t, e)
 	assert.Equal(t, "PasswordAttemptsExceededException", e.Type)
 }
@@ -771,7 +775,7 @@ func TestHostedChooseAndEmailCode(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	_, err = h.srv.CreateUser(p.ID, UserConfig{Username: "fay", Password: "Fay-Passw0rd!", EmailMFA: true,
-		TOTPSecret: totp.EncodeSecret([]byte("12345678901234567890")), Attributes: map[string]string{"email": "fay@example.com"}})
+		TOTPSecret: totp.EncodeSecret([]byte("12345678901234567890")), Attributes: map[string]string{"email": "fay@example.com", "email_verified": "true"}})
 	require.NoError(t, err)
 	cfg := oauth2.Config{ClientID: c.ID, ClientSecret: c.Secret, RedirectURL: callback, Scopes: []string{"openid"},
 		Endpoint: oauth2.Endpoint{AuthURL: h.http.URL + "/" + p.ID + "/oauth2/authorize", TokenURL: h.http.URL + "/" + p.ID + "/oauth2/token"}}

@@ -52,10 +52,12 @@ func (s *Server) baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// issuerEndpoint is the endpoint of token issuers for an OAuth request: a
-// request to a pool's domain host counts as one to the server itself.
+// issuerEndpoint is the endpoint of token issuers for an OAuth request:
+// as requestEndpoint (never the Host unless Options.IssuerFromHost), and
+// under IssuerFromHost a request to a pool's domain host counts as one to
+// the server itself, so the issuer stays the pool's.
 func (s *Server) issuerEndpoint(r *http.Request) string {
-	if e := s.Endpoint(); e != "" {
+	if e := s.Endpoint(); e != "" || !s.opts.IssuerFromHost {
 		return e
 	}
 	host := r.Host

@@ -2,6 +2,7 @@ package userpool
 
 import (
 	"crypto/subtle"
+	"errors"
 	"net/url"
 	"regexp"
 	"slices"
@@ -403,7 +404,15 @@ func (s *Service) ClientCredentials(endpoint string, cl *store.Client, scopes []
 	if ttl <= 0 {
 		ttl = defaultAccessTokenTTL
 	}
-	tok, e := s.issuer.MintClient(tokens.ClientGrant{
+	if endpoint == "" {
+		// The issuer is never guessed from a request (idp.Options.Endpoint).
+		return "", 0, errInternal(errors.New("no issuer: the server has no endpoint (set Options.Endpoint or Options.IssuerFromHost, or call Start)"))
+	}
+	is, ierr := s.issuerFor(cl.PoolID)
+	if ierr != nil {
+		return "", 0, ierr
+	}
+	tok, e := is.MintClient(tokens.ClientGrant{
 		Issuer: endpoint + "/" + cl.PoolID, ClientID: cl.ID, Scope: strings.Join(scopes, " "),
 		Now: s.now(), TTL: ttl, JTI: s.newID(),
 	})
@@ -467,7 +476,7 @@ func (s *Service) HostedSignIn(in HostedAuth, username, password string) (*AuthR
 		return nil, err
 	}
 	sess := &session{
-		poolID: cl.PoolID, clientID: cl.ID, username: u.Username, flow: "USER_PASSWORD_AUTH",
+		poolID: cl.PoolID, clientID: cl.ID, username: u.Username, sub: u.Sub, flow: "USER_PASSWORD_AUTH",
 		hosted: true, scopes: in.Scopes, nonce: in.Nonce, deviceKey: in.DeviceKey,
 	}
 	return s.passwordAuth(in.Endpoint, sess, u, password)
