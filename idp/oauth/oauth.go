@@ -154,8 +154,32 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req Request) {
 	h.log().Info("idp/oauth: request", "pool", req.PoolID, "method", r.Method, "path", req.Path, "status", sw.status, "took", h.now().Sub(start))
 }
 
+// corsOpen reports whether a path is open to scripts of every origin, as
+// Cognito's: the endpoints a single-page application calls with fetch
+// (token, userInfo, revoke) and the discovery document. The hosted pages
+// and authorize are navigated to, never fetched, and get no CORS header.
+func corsOpen(path string) bool {
+	switch path {
+	case PathToken, PathUserInfo, PathRevoke, PathDiscovery:
+		return true
+	}
+	return false
+}
+
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, req Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	if corsOpen(req.Path) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			// A CORS preflight (Fetch Standard, "CORS protocol"): the
+			// methods and the headers these endpoints read.
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+			w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			w.Header().Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
 	switch {
 	case req.Path == PathToken && r.Method == http.MethodPost:
 		h.token(w, r, req)

@@ -278,9 +278,10 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, req Request) {
 	}
 	if uerr != nil {
 		d.Error = uerr.Message
-		if l != nil && retryable(uerr) {
+		if l != nil && retryable(uerr) && h.Service.HostedSessionLive(l.session) {
 			// The same step again (a wrong code has attempts left, a new
-			// password was refused by the policy).
+			// password was refused by the policy); a session whose
+			// attempts are spent is over: the sign-in page again.
 			if id, err := h.putLogin(l); err == nil {
 				h.setCookie(w, r, req, loginCookie, id, int(loginTTL/time.Second))
 				h.challengePage(d, l)

@@ -460,10 +460,16 @@ func (s *Service) HostedSignIn(in HostedAuth, username, password string) (*AuthR
 		switch {
 		case u == nil:
 			// The page says the same for an unknown user as for a wrong
-			// password; spend the same verifier computation too, so the
-			// answer's timing does not tell either.
+			// password (whatever the client's PreventUserExistenceErrors:
+			// a page has no LEGACY callers); spend the same verifier
+			// computation too, so the answer's timing does not tell either.
 			_, _ = srp.PasswordVerifierFromSalt(decoySalt[:], srpPoolName(cl.PoolID), username, password)
 			return errIncorrect()
+		case hidesUsers(cl):
+			// As InitiateAuth on such a client: a disabled or locked user
+			// is refused only with the right password (passwordAuth and
+			// advance check), so a wrong one tells nothing.
+			return nil
 		case !u.Enabled:
 			return apiErr("NotAuthorizedException", msgDisabled)
 		}
@@ -487,13 +493,24 @@ func (s *Service) HostedSignIn(in HostedAuth, username, password string) (*AuthR
 // ChallengeResponses. USERNAME defaults to the session's user.
 func (s *Service) HostedRespond(in HostedAuth, challengeName, session string, responses map[string]string) (*AuthResult, *Error) {
 	if responses["USERNAME"] == "" {
-		if sess := s.sessions.peek(session, s.now()); sess != nil && sess.hosted {
-			responses["USERNAME"] = sess.username
+		sess := s.sessions.peek(session, s.now())
+		if sess == nil || !sess.hosted {
+			// Spent (its code attempts used up), expired or never hosted.
+			return nil, errBadSession()
 		}
+		responses["USERNAME"] = sess.username
 	}
 	return s.respond(RespondInput{
 		Challenge: challengeName, Responses: responses, ClientID: in.ClientID, Session: session, Endpoint: in.Endpoint,
 	}, true)
+}
+
+// HostedSessionLive reports whether a hosted sign-in's session can still
+// be answered: after a wrong code it is not once its attempts are spent
+// (the page then asks for the password again).
+func (s *Service) HostedSessionLive(session string) bool {
+	sess := s.sessions.peek(session, s.now())
+	return sess != nil && sess.hosted
 }
 
 // UserInfo returns the attributes of the user of a valid, unrevoked access
@@ -518,7 +535,9 @@ func (s *Service) HostedRefresh(endpoint string, cl *store.Client, token string)
 		if u, err = store.GetUser(tx, o.PoolID, o.Username); err != nil {
 			return err
 		}
-		if u == nil || !u.Enabled {
+		if u == nil || !u.Enabled || (o.Sub != "" && o.Sub != u.Sub) {
+			// As REFRESH_TOKEN_AUTH: a refresh token names the user of its
+			// sign-in, not a later user of the same name.
 			return apiErr("NotAuthorizedException", msgBadRefresh)
 		}
 		return nil
@@ -537,10 +556,13 @@ func (s *Service) HostedRefresh(endpoint string, cl *store.Client, token string)
 const resetCodeTTL = time.Hour
 
 // HostedForgotPassword starts a password reset at the hosted pages: a code
-// is sent (to the outbox) to the user's e-mail address, or phone number
-// without one. An unknown user gets the same answer and no message, so the
-// page does not tell who has an account. The code is kept in the user's
-// pending-code field (the one a sign-up code uses until confirmation).
+// is sent (to the outbox) to the user's verified e-mail address, or
+// verified phone number without one (codes go only to verified addresses,
+// as sign-in codes: Cognito's ForgotPassword refuses a user without one).
+// An unknown user, or one with no verified address, gets the same answer
+// and no message, so the page does not tell who has an account. The code
+// is kept in the user's pending-code field (the one a sign-up code uses
+// until confirmation).
 func (s *Service) HostedForgotPassword(clientID, username string) (*CodeDelivery, *Error) {
 	cl, err := s.Client(clientID)
 	if err != nil {
@@ -556,7 +578,7 @@ func (s *Service) HostedForgotPassword(clientID, username string) (*CodeDelivery
 		if err != nil || cur == nil || !cur.Enabled || cur.Status == store.StatusUnconfirmed {
 			return err
 		}
-		if cur.Attrs["email"] == "" && cur.Attrs["phone_number"] == "" {
+		if !verified(cur, "email") && !verified(cur, "phone_number") {
 			return nil
 		}
 		u = cur
@@ -569,7 +591,7 @@ func (s *Service) HostedForgotPassword(clientID, username string) (*CodeDelivery
 		return &CodeDelivery{AttributeName: "email", DeliveryMedium: "EMAIL"}, nil
 	}
 	medium, attr := "EMAIL", "email"
-	if u.Attrs["email"] == "" {
+	if !verified(u, "email") {
 		medium, attr = "SMS", "phone_number"
 	}
 	s.outbox.send(s.message(u, medium, "FORGOT_PASSWORD", code))
@@ -577,8 +599,10 @@ func (s *Service) HostedForgotPassword(clientID, username string) (*CodeDelivery
 }
 
 // HostedConfirmForgotPassword sets a new password with the code of
-// HostedForgotPassword (compared in constant time; one wrong code counts
-// as a failed sign-in toward the lockout). The user is CONFIRMED after it.
+// HostedForgotPassword (compared in constant time). Wrong codes are
+// limited as every one-time code (kind "ForgotPassword": five lock it,
+// LimitExceededException as Cognito's ConfirmForgotPassword, and void the
+// pending code). The user is CONFIRMED after it.
 func (s *Service) HostedConfirmForgotPassword(clientID, username, code, password string) *Error {
 	cl, err := s.Client(clientID)
 	if err != nil {
@@ -612,20 +636,30 @@ func (s *Service) HostedConfirmForgotPassword(clientID, username, code, password
 		if err != nil || cur == nil {
 			return err
 		}
-		locked, err := s.locked(tx, cur.PoolID, cur.Username)
+		const kind = "ForgotPassword"
+		locked, err := s.codeLocked(tx, cur.PoolID, cur.Username, kind)
 		if err != nil {
 			return err
 		}
 		switch {
 		case locked:
-			refusal = errLocked()
+			refusal = errCodeLimit()
 			return nil
 		case cur.ConfirmCode == "" || cur.Status == store.StatusUnconfirmed || !s.now().Before(cur.CodeExpires):
 			refusal = apiErr("ExpiredCodeException", "Invalid code provided, please request a code again.")
 			return nil
 		case !codeEqual(cur.ConfirmCode, code):
 			refusal = apiErr("CodeMismatchException", "Invalid verification code provided, please try again.")
-			return s.recordFailure(tx, cur.PoolID, cur.Username)
+			lockedNow, err := s.codeFailed(tx, cur.PoolID, cur.Username, kind)
+			if err != nil || !lockedNow {
+				return err
+			}
+			// At the limit the pending code is void, so that the lock's
+			// end does not reopen guessing.
+			return s.editUser(tx, cur, func(nu *store.User) { nu.ConfirmCode = "" })
+		}
+		if err := s.codeAccepted(tx, cur.PoolID, cur.Username, kind); err != nil {
+			return err
 		}
 		if err := store.ClearFailures(tx, cur.PoolID, cur.Username); err != nil {
 			return err
