@@ -78,7 +78,10 @@
 //     VerifySoftwareToken, ConfirmDevice, ListDevices, GlobalSignOut, …) or
 //     by a challenge Session. Their answers carry
 //     Access-Control-Allow-Origin: * for browser clients. Each pool's JWKS
-//     is public too.
+//     is public too, and so are its OAuth 2.0 endpoints (idp/oauth): the
+//     token, userInfo and revoke endpoints and the discovery document are
+//     open to every origin, as Cognito's; the hosted pages are not.
+//     CreateUserPoolDomain and the resource-server operations are signed.
 //   - Signed: every other operation (Admin*, pool, client, group and
 //     listing operations: what Cognito authorises with IAM), with AWS
 //     Signature Version 4 by Options.AdminCredentials.

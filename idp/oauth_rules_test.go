@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"encoding/json"
 	"html"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/caldera-srp/caldera/totp"
 )
@@ -240,5 +242,39 @@ func TestOAuthCORS(t *testing.T) {
 		resp.Body.Close()
 		assert.Equal(t, 200, resp.StatusCode, u)
 		assert.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"), u)
+	}
+}
+
+// TestOAuthIssuerRule: the OAuth endpoints follow the issuer rule (issue
+// 11 item 11). A server with no Endpoint and no IssuerFromHost mints
+// nothing whatever the Host says; under IssuerFromHost a request to the
+// pool's domain host (http://<domain>.localhost:PORT) is issued as one to
+// http://localhost:PORT, so iss stays <server>/<poolId>, never the domain.
+func TestOAuthIssuerRule(t *testing.T) {
+	for _, fromHost := range []bool{false, true} {
+		h := newHarness(t, func(o *Options) { o.IssuerFromHost = fromHost })
+		h.srv.opts.Endpoint = "" // as a bare handler (newHarness sets it)
+		poolID, id, secret := oauthFixture(t, h)
+		require.NoError(t, h.srv.CreateDomain(poolID, "shop"))
+		u, _ := url.Parse(h.http.URL)
+		client := &http.Client{Transport: &http.Transport{DialContext: (&netDialer{addr: u.Host}).DialContext}}
+		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, client)
+		tok, err := (&clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: "http://shop.localhost:" + u.Port() + "/oauth2/token"}).Token(ctx)
+		resp, derr := client.Get("http://shop.localhost:" + u.Port() + "/.well-known/openid-configuration")
+		require.NoError(t, derr)
+		var doc struct{ Issuer string }
+		_ = json.NewDecoder(resp.Body).Decode(&doc)
+		resp.Body.Close()
+		if !fromHost {
+			require.Error(t, err, "no issuer without Endpoint or IssuerFromHost")
+			assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "no discovery document naming a guessed issuer")
+			continue
+		}
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, "http://localhost:"+u.Port()+"/"+poolID, doc.Issuer)
+		require.NoError(t, err)
+		c, err := h.srv.VerifyToken(tok.AccessToken)
+		require.NoError(t, err)
+		assert.Equal(t, "http://localhost:"+u.Port()+"/"+poolID, c.String("iss"))
 	}
 }

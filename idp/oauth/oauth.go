@@ -235,6 +235,12 @@ func (h *Handler) discovery(w http.ResponseWriter, r *http.Request, req Request)
 		http.NotFound(w, r)
 		return
 	}
+	if h.Endpoint(r) == "" {
+		// No issuer is guessed from the request (idp.Options.Endpoint):
+		// no document rather than one naming a wrong issuer.
+		http.Error(w, "no issuer: the server has no endpoint", http.StatusServiceUnavailable)
+		return
+	}
 	doc := DiscoveryFields(req.Base)
 	iss := h.issuerOf(r, req.PoolID)
 	doc["issuer"] = iss
