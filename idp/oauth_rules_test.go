@@ -278,3 +278,42 @@ func TestOAuthIssuerRule(t *testing.T) {
 		assert.Equal(t, "http://localhost:"+u.Port()+"/"+poolID, c.String("iss"))
 	}
 }
+
+// TestUserInfoReadAttributes: userInfo answers only the attributes the
+// token's client may read (i11a's ReadAttributes, as its ID tokens), with
+// sub and username always.
+func TestUserInfoReadAttributes(t *testing.T) {
+	h := newHarness(t, nil)
+	p, err := h.srv.CreatePool(PoolConfig{ID: "us-east-1_Read"})
+	require.NoError(t, err)
+	callback := "https://app.example/cb"
+	c, err := h.srv.CreateClient(p.ID, ClientConfig{Name: "web", GenerateSecret: true, ReadAttributes: []string{"email"},
+		OAuth: OAuthClient{AllowedOAuthFlows: []string{"code"}, AllowedOAuthFlowsUserPoolClient: true,
+			AllowedOAuthScopes: []string{"openid"}, CallbackURLs: []string{callback}}})
+	require.NoError(t, err)
+	_, err = h.srv.CreateUser(p.ID, UserConfig{Username: "ron", Password: "Ron-Passw0rd!",
+		Attributes: map[string]string{"email": "ron@example.com", "name": "Ron", "email_verified": "true"}})
+	require.NoError(t, err)
+	cfg := oauth2.Config{ClientID: c.ID, ClientSecret: c.Secret, RedirectURL: callback, Scopes: []string{"openid"},
+		Endpoint: oauth2.Endpoint{AuthURL: h.http.URL + "/" + p.ID + "/oauth2/authorize", TokenURL: h.http.URL + "/" + p.ID + "/oauth2/token"}}
+	b := newBrowser(t, callback)
+	_, st := b.get(cfg.AuthCodeURL("s"))
+	require.Equal(t, 200, st)
+	cb, _ := b.submit(url.Values{"username": {"ron"}, "password": {"Ron-Passw0rd!"}})
+	require.NotNil(t, cb, b.page)
+	tok, err := cfg.Exchange(context.WithValue(context.Background(), oauth2.HTTPClient, h.http.Client()), cb.Query().Get("code"))
+	require.NoError(t, err)
+	req, _ := http.NewRequest(http.MethodGet, h.http.URL+"/"+p.ID+"/oauth2/userInfo", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err := h.http.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	var info map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
+	assert.Equal(t, "ron@example.com", info["email"])
+	assert.Equal(t, "ron", info["username"])
+	assert.NotEmpty(t, info["sub"])
+	assert.NotContains(t, info, "name", "not in the client's ReadAttributes")
+	assert.NotContains(t, info, "email_verified")
+}

@@ -444,10 +444,11 @@ func (h *Handler) userInfo(w http.ResponseWriter, r *http.Request, req Request) 
 		writeJSON(w, http.StatusForbidden, map[string]string{"error": "insufficient_scope"})
 		return
 	}
-	out := map[string]any{"username": u.Username}
+	out := map[string]any{}
 	for k, v := range u.Attrs {
 		out[k] = v
 	}
+	out["username"] = u.Username
 	writeJSON(w, http.StatusOK, out)
 }
 

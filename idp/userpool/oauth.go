@@ -513,9 +513,28 @@ func (s *Service) HostedSessionLive(session string) bool {
 	return sess != nil && sess.hosted
 }
 
-// UserInfo returns the attributes of the user of a valid, unrevoked access
-// token (the /oauth2/userInfo endpoint).
-func (s *Service) UserInfo(accessToken string) (*store.User, *Error) { return s.GetUser(accessToken) }
+// UserInfo returns the user of a valid, unrevoked access token (the
+// /oauth2/userInfo endpoint) with the attributes the token's client may
+// read, as its ID tokens carry them (ReadAttributes; never dev:
+// attributes); sub always.
+func (s *Service) UserInfo(accessToken string) (*store.User, *Error) {
+	u, err := s.GetUser(accessToken)
+	if err != nil {
+		return nil, err
+	}
+	c, verr := s.VerifyToken(accessToken)
+	if verr != nil {
+		return nil, apiErr("NotAuthorizedException", "Invalid Access Token")
+	}
+	cl, err := s.Client(c.String("client_id"))
+	if err != nil {
+		return nil, apiErr("NotAuthorizedException", "Invalid Access Token")
+	}
+	out := *u
+	out.Attrs = readable(cl, u.Attrs)
+	out.Attrs["sub"] = u.Sub
+	return &out, nil
+}
 
 // HostedRefresh is the refresh_token grant of the token endpoint: new ID
 // and access tokens, with the scopes of the sign-in, for a live refresh
