@@ -13,6 +13,8 @@ type (
 	PoolConfig = userpool.PoolConfig
 	// ClientConfig describes an app client for CreateClient and the seed file.
 	ClientConfig = userpool.ClientConfig
+	// OAuthClient are an app client's OAuth 2.0 settings (ClientConfig.OAuth).
+	OAuthClient = userpool.OAuthClient
 	// UserConfig describes a user for CreateUser and the seed file.
 	UserConfig = userpool.UserConfig
 	// PasswordPolicy is a pool's password policy.

@@ -9,11 +9,16 @@
 // non-2xx {"__type", "message"}, docs/protocol.md §7 and §9). It also serves each
 // pool's JSON Web Key Set at /<poolId>/.well-known/jwks.json and the local
 // outbox of SMS and e-mail codes at /_caldera/outbox?pool=&username= (to
-// the holder of the admin secret; see Security model). The operations
-// answered are listed by Operations.
+// the holder of the admin secret; see Security model), and each pool's
+// OAuth 2.0 endpoints and hosted sign-in pages (package idp/oauth) at
+// /<poolId>/oauth2/…, /<poolId>/login, /<poolId>/logout and
+// /<poolId>/.well-known/openid-configuration — and at the same paths on
+// http://<domain>.localhost:PORT once the pool has a domain
+// (CreateUserPoolDomain). The operations answered are listed by Operations.
 //
 // This package composes the layers below it (docs/architecture.md, "idp:
 // the local server's layers"): idp/wire (the AWS JSON 1.1 front end),
+// idp/oauth (the OAuth 2.0 endpoints and hosted pages),
 // idp/userpool (the user-pool domain and sign-in state machine),
 // idp/store (records and transactional storage) and idp/tokens (keys and
 // every JWT). Its own API — New, Options, Server and the Go set-up
@@ -73,7 +78,10 @@
 //     VerifySoftwareToken, ConfirmDevice, ListDevices, GlobalSignOut, …) or
 //     by a challenge Session. Their answers carry
 //     Access-Control-Allow-Origin: * for browser clients. Each pool's JWKS
-//     is public too.
+//     is public too, and so are its OAuth 2.0 endpoints (idp/oauth): the
+//     token, userInfo and revoke endpoints and the discovery document are
+//     open to every origin, as Cognito's; the hosted pages are not.
+//     CreateUserPoolDomain and the resource-server operations are signed.
 //   - Signed: every other operation (Admin*, pool, client, group and
 //     listing operations: what Cognito authorises with IAM), with AWS
 //     Signature Version 4 by Options.AdminCredentials.

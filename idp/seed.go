@@ -28,8 +28,12 @@ type Seed struct {
 // SeedPool is one pool of a Seed.
 type SeedPool struct {
 	PoolConfig
-	Clients []ClientConfig `json:"clients,omitempty"`
-	Users   []UserConfig   `json:"users,omitempty"`
+	// ResourceServers are created before the clients, whose OAuth scopes
+	// may name theirs; Domain gives the pool its domain prefix.
+	ResourceServers []ResourceServer `json:"resourceServers,omitempty"`
+	Domain          string           `json:"domain,omitempty"`
+	Clients         []ClientConfig   `json:"clients,omitempty"`
+	Users           []UserConfig     `json:"users,omitempty"`
 }
 
 // SeedResult lists what a seed created or found, with generated ids and
@@ -81,6 +85,9 @@ func (s *Server) ApplySeed(sd *Seed) (*SeedResult, error) {
 			}
 		}
 		pr := SeedPoolResult{Pool: pool}
+		if err := s.seedOAuth(pool.ID, sp); err != nil {
+			return nil, fmt.Errorf("idp: seed pool %d: %w", i, err)
+		}
 		for j, cc := range sp.Clients {
 			var ec *store.Client
 			if cc.ID != "" {

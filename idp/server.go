@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/caldera-srp/caldera/idp/internal/rnd"
+	"github.com/caldera-srp/caldera/idp/oauth"
 	"github.com/caldera-srp/caldera/idp/store"
 	"github.com/caldera-srp/caldera/idp/userpool"
 	"github.com/caldera-srp/caldera/idp/wire"
@@ -167,6 +168,7 @@ type Server struct {
 	log   *slog.Logger
 	svc   *userpool.Service
 	wire  *wire.Handler
+	oauth *oauth.Handler
 
 	httpMu   sync.Mutex
 	httpSrv  *http.Server
@@ -225,6 +227,7 @@ func New(opts Options) (*Server, error) {
 		s.wire.Admin.AllowReplay = !s.opts.RefuseSignatureReplay
 		s.wire.OutboxSecret = s.opts.AdminCredentials.SecretAccessKey
 	}
+	s.oauth = &oauth.Handler{Service: s.svc, Endpoint: s.issuerEndpoint, Rand: s.opts.Rand, Clock: s.clock, Logger: s.log}
 	return s, nil
 }
 
@@ -257,8 +260,17 @@ func (s *Server) initKeys() ([]byte, error) {
 
 // ServeHTTP implements http.Handler: POST / with X-Amz-Target for the API,
 // GET /<poolId>/.well-known/jwks.json for a pool's keys and
-// GET /_caldera/outbox?username=&pool= for the local message outbox.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.wire.ServeHTTP(w, r) }
+// GET /_caldera/outbox?username=&pool= for the local message outbox; and a
+// pool's OAuth 2.0 endpoints and hosted pages (package idp/oauth) at
+// /<poolId>/oauth2/…, /<poolId>/login, /<poolId>/logout and
+// /<poolId>/.well-known/openid-configuration, and at the same paths on
+// http://<domain>.localhost:PORT for a pool with a domain.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.routeOAuth(w, r) {
+		return
+	}
+	s.wire.ServeHTTP(w, r)
+}
 
 // Operations returns the names of the API operations the server answers,
 // for documentation and tests.

@@ -30,6 +30,9 @@ const loginUsage = `Usage: caldera login --pool-id ID --client-id ID [--client-s
                      [--flow FLOW] [--preferred-challenge NAME]
                      [--format json|export] [--device-file FILE]
                      [--issuer URL | --no-verify]
+       caldera login --browser --pool-id ID --client-id ID [--client-secret S]
+                     [--domain URL | --endpoint URL] [--scopes "openid email"]
+                     [--callback http://127.0.0.1:PORT/PATH] [--no-open]
 
 Signs in to an Amazon Cognito user pool, or to a local server (caldera serve).
 --flow chooses how the sign-in starts:
@@ -62,6 +65,17 @@ Tokens go to standard output: JSON (default), or "export" lines for a shell:
 An http:// --endpoint must be loopback (127.0.0.0/8, ::1, localhost) unless
 --insecure-http is given.
 
+--browser signs in at the pool's hosted pages instead (OAuth 2.0
+authorization code with PKCE, RFC 8252): it listens on 127.0.0.1 on a port
+the system picks (or the --callback one), opens the system browser at the
+pool's /oauth2/authorize (--no-open: only prints the URL), checks the state,
+exchanges the code and verifies the tokens and the ID token's nonce. --domain
+is the pool's domain (https://PREFIX.auth.REGION.amazoncognito.com); with
+--endpoint it is ENDPOINT/POOL_ID (caldera serve). The app client must allow
+the code flow and the redirect URI: http://127.0.0.1/callback with any port
+on caldera serve (RFC 8252, Section 7.3); Cognito matches the whole URI, so
+register http://localhost:PORT/callback there and give it as --callback.
+
 Flags:
 `
 
@@ -87,6 +101,11 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	preferred := fs.String("preferred-challenge", "", "USER_AUTH's PREFERRED_CHALLENGE: PASSWORD_SRP, PASSWORD, EMAIL_OTP or SMS_OTP")
 	issuer := fs.String("issuer", "", "the tokens' expected iss (default from --pool-id, or ENDPOINT/POOL_ID)")
 	noVerify := fs.Bool("no-verify", false, "print the tokens without verifying them")
+	browser := fs.Bool("browser", false, "sign in at the pool's hosted pages in the system browser (OAuth 2.0 code + PKCE)")
+	domain := fs.String("domain", "", "--browser: the pool's domain URL (default ENDPOINT/POOL_ID with --endpoint)")
+	scopes := fs.String("scopes", "openid email", "--browser: the OAuth scopes asked for, space-separated")
+	callback := fs.String("callback", "", "--browser: the redirect URI (default http://127.0.0.1:<random port>/callback)")
+	noOpen := fs.Bool("no-open", false, "--browser: print the sign-in URL without opening a browser")
 	if code, done := parseFlags(fs, args, stderr, loginUsage, true); done {
 		return code
 	}
@@ -133,6 +152,33 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if verifier, *issuer, err = loginVerifier(*poolID, *clientID, *endpoint, *issuer); err != nil {
 			return fail("%v", err)
 		}
+	}
+	if *browser {
+		if authFlow != flow.UserSRPAuth || *preferred != "" {
+			return fail("--browser signs in at the hosted pages: --flow and --preferred-challenge do not apply")
+		}
+		d := *domain
+		if d == "" {
+			if *endpoint == "" {
+				return fail("--browser needs --domain (https://PREFIX.auth.REGION.amazoncognito.com) or --endpoint")
+			}
+			d = strings.TrimRight(*endpoint, "/") + "/" + *poolID
+		}
+		if d, err = cognitoDomain(d); err != nil {
+			return fail("%v", err)
+		}
+		bl := &browserLogin{domain: d, clientID: *clientID, clientSecret: *clientSecret, scopes: strings.Fields(*scopes),
+			callback: *callback, open: !*noOpen, verifier: verifier}
+		r, err := bl.run(ctx, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "caldera login: %v\n", err)
+			return 1
+		}
+		if err := printTokens(stdout, *format, r); err != nil {
+			fmt.Fprintf(stderr, "caldera login: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	var t flow.Transport = tr
 	if *verbose {

@@ -106,6 +106,16 @@ type Client struct {
 	// PreventUserExistenceErrors is "ENABLED" or "LEGACY"; empty (a client
 	// stored before the field existed) is treated as ENABLED.
 	PreventUserExistenceErrors string `json:",omitempty"`
+
+	// OAuth 2.0 settings (issue 15): Cognito's AllowedOAuthFlows,
+	// AllowedOAuthScopes, AllowedOAuthFlowsUserPoolClient, CallbackURLs,
+	// LogoutURLs and SupportedIdentityProviders.
+	OAuthFlows                 []string `json:",omitempty"`
+	OAuthScopes                []string `json:",omitempty"`
+	OAuthFlowsUserPoolClient   bool     `json:",omitempty"`
+	CallbackURLs               []string `json:",omitempty"`
+	LogoutURLs                 []string `json:",omitempty"`
+	SupportedIdentityProviders []string `json:",omitempty"`
 }
 
 // User is a user of a pool. Key: UserKey(PoolID, Username).
@@ -167,6 +177,9 @@ type Origin struct {
 	// Sub is the sub of the user who signed in: a later user of the same
 	// name is another user.
 	Sub string `json:",omitempty"`
+	// Scopes are the OAuth 2.0 scopes granted at the hosted sign-in; its
+	// access tokens carry them (empty: aws.cognito.signin.user.admin).
+	Scopes []string `json:",omitempty"`
 }
 
 // Failures counts a user's consecutive failed sign-in proofs; a user with

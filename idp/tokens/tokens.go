@@ -180,6 +180,13 @@ type Grant struct {
 	IDTTL     time.Duration
 	// EventID, IDJTI and AccessJTI are fresh random ids (caller-drawn).
 	EventID, IDJTI, AccessJTI string
+	// Scope, when set, is the access token's scope claim (an OAuth 2.0
+	// sign-in at the hosted pages, space-separated); the ID token then
+	// carries at_hash (OpenID Connect Core 1.0, Section 3.1.3.6).
+	Scope string
+	// Nonce, when set, is the ID token's nonce claim (OpenID Connect Core
+	// 1.0, Section 3.1.2.1).
+	Nonce string
 }
 
 // Pair is a signed ID and access token.
@@ -190,8 +197,10 @@ type Pair struct {
 
 // Mint signs the ID and access tokens of g with Cognito's claims: numeric
 // iat, exp and auth_time; *_verified attributes as booleans; the access
-// token's scope aws.cognito.signin.user.admin and its device_key when the
-// sign-in used a device (docs/protocol.md §8).
+// token's scope aws.cognito.signin.user.admin (or Grant.Scope) and its
+// device_key when the sign-in used a device (docs/protocol.md §8); nonce
+// and at_hash when Grant asks for them. The access token is signed first,
+// since the ID token's at_hash is computed over it.
 func (is *Issuer) Mint(g Grant) (Pair, error) {
 	// The attributes first, then the reserved claims over them: no
 	// attribute ever replaces a claim the server sets.
@@ -241,11 +250,20 @@ func (is *Issuer) Mint(g Grant) (Pair, error) {
 	if g.DeviceKey != "" {
 		access["device_key"] = g.DeviceKey
 	}
-	idTok, err := is.Sign(id)
+	if g.Scope != "" {
+		access["scope"] = g.Scope
+	}
+	if g.Nonce != "" {
+		id["nonce"] = g.Nonce
+	}
+	accTok, err := is.Sign(access)
 	if err != nil {
 		return Pair{}, err
 	}
-	accTok, err := is.Sign(access)
+	if g.Scope != "" {
+		id["at_hash"] = AtHash(accTok)
+	}
+	idTok, err := is.Sign(id)
 	if err != nil {
 		return Pair{}, err
 	}

@@ -70,6 +70,8 @@ type ClientConfig struct {
 	// unknown user as a wrong password would be answered; "LEGACY" answers
 	// UserNotFoundException.
 	PreventUserExistenceErrors string `json:"preventUserExistenceErrors,omitempty"`
+	// OAuth 2.0 settings (Cognito's names; see OAuthClient).
+	OAuth OAuthClient `json:"oauth,omitzero"`
 }
 
 // UserConfig describes a user for CreateUser and the seed file.
@@ -230,6 +232,9 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 			return nil, errParam("Invalid ExplicitAuthFlows value %q", f)
 		}
 	}
+	if err := checkOAuthFlows(cfg.OAuth, cfg.GenerateSecret || cfg.Secret != ""); err != nil {
+		return nil, err
+	}
 	id := cfg.ID
 	if id == "" {
 		var err error
@@ -265,6 +270,7 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 		CreatedAt: s.now(), ReadAttributes: cfg.ReadAttributes, WriteAttributes: cfg.WriteAttributes,
 		PreventUserExistenceErrors: prevent,
 	}
+	cfg.OAuth.apply(c)
 	err := s.update(func(tx store.Tx) error {
 		p, err := store.GetPool(tx, poolID)
 		if err != nil {
@@ -272,6 +278,9 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 		}
 		if p == nil {
 			return errPoolNotFound(poolID)
+		}
+		if err := checkOAuthScopes(tx, poolID, cfg.OAuth.AllowedOAuthScopes); err != nil {
+			return err
 		}
 		for _, n := range slices.Concat(cfg.ReadAttributes, cfg.WriteAttributes) {
 			if _, ok := schemaAttr(p, n); !ok {

@@ -58,6 +58,12 @@ type session struct {
 	customPrivate map[string]string
 	customMeta    string
 
+	// A sign-in at the hosted pages (issue 15): answered only through
+	// HostedRespond; its tokens carry scopes and nonce.
+	hosted bool
+	scopes []string
+	nonce  string
+
 	// unknown marks the session of a user name that does not exist, on a
 	// client that hides users (existence.go); unknownName is that name.
 	unknown     bool

@@ -89,6 +89,7 @@ type mintPlan struct {
 	origin   *store.Origin
 	refresh  string
 	device   *NewDeviceMetadata
+	nonce    string // hosted sign-in: the ID token's nonce
 }
 
 // step runs fn in a write transaction and then finishes its outcome. fn
@@ -331,7 +332,12 @@ func (s *Service) passwordAuth(endpoint string, sess *session, u *store.User, pa
 }
 
 // Respond answers a challenge.
-func (s *Service) Respond(in RespondInput) (*AuthResult, *Error) {
+func (s *Service) Respond(in RespondInput) (*AuthResult, *Error) { return s.respond(in, false) }
+
+// respond answers a challenge of an API sign-in, or (hosted) of a sign-in
+// at the hosted pages, whose client is authenticated by the OAuth layer
+// instead of SECRET_HASH.
+func (s *Service) respond(in RespondInput, hosted bool) (*AuthResult, *Error) {
 	if in.Challenge == "" {
 		return nil, errParam("1 validation error detected: Value null at 'challengeName' failed to satisfy constraint: Member must not be null")
 	}
@@ -347,7 +353,7 @@ func (s *Service) Respond(in RespondInput) (*AuthResult, *Error) {
 	if name == "" {
 		return nil, errParam("Missing required parameter USERNAME")
 	}
-	if err := checkSecretHash(cl, r["SECRET_HASH"], name); err != nil {
+	if err := checkSecretHash(cl, r["SECRET_HASH"], name); err != nil && !hosted {
 		return nil, err
 	}
 	sessionID := in.Session
@@ -369,7 +375,7 @@ func (s *Service) Respond(in RespondInput) (*AuthResult, *Error) {
 		}
 	}
 	switch {
-	case sess == nil || sess.clientID != cl.ID || sess.admin != in.Admin:
+	case sess == nil || sess.clientID != cl.ID || sess.admin != in.Admin || sess.hosted != hosted:
 		return nil, errBadSession()
 	case sess.expect != in.Challenge:
 		return nil, errParam("Invalid challenge name %s for this session", in.Challenge)
@@ -614,19 +620,22 @@ func (s *Service) issueTokens(tx store.Tx, endpoint string, sess *session, cl *s
 		JTI: s.newID(), PoolID: u.PoolID, ClientID: cl.ID, Username: u.Username, Sub: u.Sub, DeviceKey: deviceKey,
 		RefreshHash: tokens.RefreshHash(secret), AuthTime: now, IssuedAt: now, ExpiresAt: now.Add(ttl),
 	}
+	if sess.hosted {
+		o.Scopes = sess.scopes
+	}
 	if err := store.PutOrigin(tx, o); err != nil {
 		return nil, err
 	}
 	return &outcome{mint: &mintPlan{
 		endpoint: endpoint, client: cl, user: u, origin: o,
-		refresh: tokens.EncodeRefresh(o.JTI, secret), device: meta,
+		refresh: tokens.EncodeRefresh(o.JTI, secret), device: meta, nonce: sess.nonce,
 	}}, nil
 }
 
 // mint signs the ID and access tokens of a committed sign-in (RSA, outside
 // every lock and transaction).
 func (s *Service) mint(m *mintPlan) (*AuthResult, *Error) {
-	ts, err := s.signTokens(m.endpoint, m.client, m.user, m.origin)
+	ts, err := s.signTokens(m.endpoint, m.client, m.user, m.origin, m.nonce)
 	if err != nil {
 		return nil, err
 	}
@@ -634,7 +643,7 @@ func (s *Service) mint(m *mintPlan) (*AuthResult, *Error) {
 	return &AuthResult{ChallengeParameters: map[string]string{}, AuthenticationResult: ts}, nil
 }
 
-func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o *store.Origin) (*TokenSet, *Error) {
+func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o *store.Origin, nonce string) (*TokenSet, *Error) {
 	if endpoint == "" {
 		// The issuer is never guessed from a request (idp.Options.Endpoint).
 		return nil, errInternal(errors.New("no issuer: the server has no endpoint (set Options.Endpoint or Options.IssuerFromHost, or call Start)"))
@@ -654,6 +663,7 @@ func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o
 		Issuer: endpoint + "/" + u.PoolID, ClientID: cl.ID, Username: u.Username, Sub: u.Sub, Attrs: readable(cl, u.Attrs),
 		OriginJTI: o.JTI, DeviceKey: o.DeviceKey, AuthTime: o.AuthTime, Now: s.now(),
 		AccessTTL: accessTTL, IDTTL: idTTL, EventID: s.newID(), IDJTI: s.newID(), AccessJTI: s.newID(),
+		Scope: strings.Join(o.Scopes, " "), Nonce: nonce,
 	})
 	if err != nil {
 		return nil, errInternal(err)
@@ -719,7 +729,7 @@ func (s *Service) refreshAuth(endpoint string, cl *store.Client, p map[string]st
 	if err := checkSecretHash(cl, p["SECRET_HASH"], p["USERNAME"], u.Username, u.Sub); err != nil {
 		return nil, err
 	}
-	ts, err := s.signTokens(endpoint, cl, u, o)
+	ts, err := s.signTokens(endpoint, cl, u, o, "")
 	if err != nil {
 		return nil, err
 	}

@@ -200,6 +200,7 @@ type createClientIn struct {
 	WriteAttributes      []string
 	// PreventUserExistenceErrors: ENABLED (default here) or LEGACY.
 	PreventUserExistenceErrors string
+	userpool.OAuthClient
 }
 
 func validity(n int64, unit, def string) time.Duration {
@@ -231,6 +232,7 @@ func opCreateUserPoolClient(svc *userpool.Service, c *call, in *createClientIn) 
 		RefreshTokenValidity: validity(in.RefreshTokenValidity, units.RefreshToken, "days"),
 		ReadAttributes:       in.ReadAttributes, WriteAttributes: in.WriteAttributes,
 		PreventUserExistenceErrors: in.PreventUserExistenceErrors,
+		OAuth:                      in.OAuthClient,
 	})
 	if err != nil {
 		return nil, err
@@ -253,6 +255,7 @@ func clientOut(cl *store.Client) map[string]any {
 		out["WriteAttributes"] = cl.WriteAttributes
 	}
 	out["PreventUserExistenceErrors"] = userpool.PreventUserExistence(cl)
+	oauthClientOut(out, cl)
 	return out
 }
 

@@ -83,6 +83,10 @@ var thirdParty = map[string][]string{
 	"golang.org/x/crypto/":     {"srp", "hkdf", "totp"},
 	"github.com/aws/smithy-go": {"transport/awssdk", "identitypool", "cmd/"},
 	"github.com/go-jose/":      {"token"},
+
+	// Issue 15: the MFA set-up page's QR code; caldera login --browser.
+	"github.com/skip2/go-qrcode": {"idp/oauth"},
+	"golang.org/x/oauth2":        {"cmd/"},
 }
 
 func matches(pkg string, prefixes ...string) bool {
