@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/caldera-srp/caldera/idp/identity"
 	"github.com/caldera-srp/caldera/idp/internal/rnd"
 	"github.com/caldera-srp/caldera/idp/store"
 	"github.com/caldera-srp/caldera/idp/userpool"
@@ -116,6 +117,10 @@ type Options struct {
 	// CustomAuth answers the CUSTOM_AUTH flow; without it CUSTOM_AUTH is
 	// refused as Cognito refuses it for a pool without triggers.
 	CustomAuth CustomAuth
+	// IdentityCredentialsTTL is the lifetime of the fake AWS credentials
+	// the identity-pool API (GetCredentialsForIdentity) hands out
+	// (identity.DefaultCredentialsTTL, one hour, when zero).
+	IdentityCredentialsTTL time.Duration
 }
 
 // AdminCredentials is an IAM-style access key: the key of the control
@@ -167,6 +172,8 @@ type Server struct {
 	log   *slog.Logger
 	svc   *userpool.Service
 	wire  *wire.Handler
+	ids   *identity.Service
+	idh   *identity.Handler
 
 	httpMu   sync.Mutex
 	httpSrv  *http.Server
@@ -225,6 +232,9 @@ func New(opts Options) (*Server, error) {
 		s.wire.Admin.AllowReplay = !s.opts.RefuseSignatureReplay
 		s.wire.OutboxSecret = s.opts.AdminCredentials.SecretAccessKey
 	}
+	if err := s.initIdentity(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -258,7 +268,18 @@ func (s *Server) initKeys() ([]byte, error) {
 // ServeHTTP implements http.Handler: POST / with X-Amz-Target for the API,
 // GET /<poolId>/.well-known/jwks.json for a pool's keys and
 // GET /_caldera/outbox?username=&pool= for the local message outbox.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.wire.ServeHTTP(w, r) }
+//
+// The identity-pool API (X-Amz-Target AWSCognitoIdentityService.*, and GET
+// /.well-known/jwks_uri) is answered on the same port by package
+// idp/identity.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), identity.TargetPrefix) ||
+		(r.Method == http.MethodGet && r.URL.Path == identity.JWKSPath) {
+		s.idh.ServeHTTP(w, r)
+		return
+	}
+	s.wire.ServeHTTP(w, r)
+}
 
 // Operations returns the names of the API operations the server answers,
 // for documentation and tests.

@@ -19,8 +19,9 @@ const idpModule = "github.com/caldera-srp/caldera/idp"
 // packages its non-test files may import. A package missing from the map
 // fails the test, so a new subpackage must say where it sits.
 var idpLayers = map[string][]string{
-	"idp":                 {"idp/internal/rnd", "idp/store", "idp/tokens", "idp/userpool", "idp/wire"},
+	"idp":                 {"idp/identity", "idp/internal/rnd", "idp/store", "idp/tokens", "idp/userpool", "idp/wire"},
 	"idp/wire":            {"idp/internal/rnd", "idp/store", "idp/userpool"},
+	"idp/identity":        {"idp/internal/rnd", "idp/store", "idp/userpool"},
 	"idp/userpool":        {"idp/internal/rnd", "idp/store", "idp/tokens"},
 	"idp/tokens":          {},
 	"idp/store":           {},
