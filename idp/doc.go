@@ -10,7 +10,12 @@
 // pool's JSON Web Key Set at /<poolId>/.well-known/jwks.json and the local
 // outbox of SMS and e-mail codes at /_caldera/outbox?pool=&username= (to
 // the holder of the admin secret; see Security model). The operations
-// answered are listed by Operations.
+// answered are listed by Operations. On the same port it answers the
+// Cognito identity-pool API (X-Amz-Target AWSCognitoIdentityService.*,
+// package idp/identity): identity pools that trust the server's user
+// pools, GetId and GetCredentialsForIdentity, which check the ID token of
+// each login and hand out fake AWS credentials that expire
+// (Options.IdentityCredentialsTTL), and GetOpenIdToken.
 //
 // This package composes the layers below it (docs/architecture.md, "idp:
 // the local server's layers"): idp/wire (the AWS JSON 1.1 front end),
