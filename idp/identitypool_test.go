@@ -373,6 +373,15 @@ func TestAttackUnsignedIdentityPools(t *testing.T) {
 	assert.Equal(t, "ResourceNotFoundException", typ)
 	_, typ = post("NoSuchOperation", `{}`, nil)
 	assert.Equal(t, "UnknownOperationException", typ)
+	_, typ = post("GetId", `{"IdentityPoolId":`, nil)
+	assert.Equal(t, "SerializationException", typ)
+	_, typ = post("GetId", `{"IdentityPoolId":7}`, nil)
+	assert.Equal(t, "SerializationException", typ)
+	st, typ := post("GetId", `{"IdentityPoolId":"`+strings.Repeat("a", DefaultMaxBodyBytes)+`"}`, nil)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, st)
+	assert.Equal(t, "SerializationException", typ)
+	_, typ = post("GetId", `{"IdentityPoolId":"no-colon"}`, nil)
+	assert.Equal(t, "InvalidParameterException", typ)
 }
 
 // TestIdentityPoolSeed: a seed declares an identity pool with a fixed id;

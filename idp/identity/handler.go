@@ -2,6 +2,7 @@ package identity
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,10 +42,25 @@ type Handler struct {
 	Endpoint func(r *http.Request) string
 	// Admin checks the SigV4 signature of an IAM operation; nil answers
 	// them unsigned (the insecure mode).
-	Admin        func(r *http.Request, body []byte) *userpool.Error
+	Admin func(r *http.Request, body []byte) *userpool.Error
+	// MaxBodyBytes bounds request bodies (1 MiB when zero).
 	MaxBodyBytes int64
-	Logger       *slog.Logger
-	Rand         io.Reader
+	Logger       *slog.Logger // nil: discard
+	Rand         io.Reader    // draws request ids; crypto/rand when nil
+}
+
+func (h *Handler) rand() io.Reader {
+	if h.Rand == nil {
+		return rand.Reader
+	}
+	return h.Rand
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return h.Logger
 }
 
 type opFunc func(h *Handler, r *http.Request, body []byte) (any, *userpool.Error)
@@ -239,21 +255,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, userpool.NewError("UnknownOperationException", "Unknown operation %q", target))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.MaxBodyBytes))
+	limit := h.MaxBodyBytes
+	if limit <= 0 {
+		limit = 1 << 20
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
-		h.writeError(w, &userpool.Error{Type: "SerializationException", Message: fmt.Sprintf("Request body larger than %d bytes or unreadable", h.MaxBodyBytes), Status: http.StatusRequestEntityTooLarge})
+		h.writeError(w, &userpool.Error{Type: "SerializationException", Message: fmt.Sprintf("Request body larger than %d bytes or unreadable", limit), Status: http.StatusRequestEntityTooLarge})
 		return
 	}
 	if !IsPublic(name) && h.Admin != nil {
 		if aerr := h.Admin(r, body); aerr != nil {
-			h.Logger.Info("idp/identity: request", "op", name, "error", aerr.Type, "message", aerr.Message, "took", time.Since(start))
+			h.logger().Info("idp/identity: request", "op", name, "error", aerr.Type, "message", aerr.Message, "took", time.Since(start))
 			h.writeError(w, aerr)
 			return
 		}
 	}
 	out, aerr := f(h, r, body)
 	if aerr != nil {
-		h.Logger.Info("idp/identity: request", "op", name, "error", aerr.Type, "message", aerr.Message, "took", time.Since(start))
+		h.logger().Info("idp/identity: request", "op", name, "error", aerr.Type, "message", aerr.Message, "took", time.Since(start))
 		h.writeError(w, aerr)
 		return
 	}
@@ -265,9 +285,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, asError(err))
 		return
 	}
-	h.Logger.Info("idp/identity: request", "op", name, "took", time.Since(start))
+	h.logger().Info("idp/identity: request", "op", name, "took", time.Since(start))
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("x-amzn-RequestId", rnd.ID(h.Rand))
+	w.Header().Set("x-amzn-RequestId", rnd.ID(h.rand()))
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	w.Write(b)
@@ -283,7 +303,7 @@ func (h *Handler) writeError(w http.ResponseWriter, e *userpool.Error) {
 	b, _ := json.Marshal(map[string]string{"__type": e.Type, "message": e.Message})
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("x-amzn-ErrorType", e.Type)
-	w.Header().Set("x-amzn-RequestId", rnd.ID(h.Rand))
+	w.Header().Set("x-amzn-RequestId", rnd.ID(h.rand()))
 	w.WriteHeader(st)
 	w.Write(b)
 }
