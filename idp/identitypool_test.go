@@ -407,3 +407,30 @@ func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
+
+// TestAttackIdentityFlood: unauthenticated GetId calls stop at the
+// identity cap (LimitExceededException, in GetId's errors in botocore's
+// model); a known user still gets its identity.
+func TestAttackIdentityFlood(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.MaxIdentities = 3 })
+	ctx := context.Background()
+	c := newIdentityClient(h)
+	f := h.fixture(PoolConfig{Name: "users"}, ClientConfig{Name: "web"}, UserConfig{})
+	p, err := h.srv.CreateIdentityPool(IdentityPoolConfig{Name: "open", AllowUnauthenticatedIdentities: true,
+		Providers: []IdentityProvider{{ProviderName: cognitoLoginKey(f.pool), ClientID: f.client}}})
+	require.NoError(t, err)
+	idTok, _ := h.idTokens(f)
+	logins := map[string]string{cognitoLoginKey(f.pool): idTok}
+	user, err := c.GetId(ctx, &ci.GetIdInput{IdentityPoolId: aws.String(p.ID), Logins: logins})
+	require.NoError(t, err)
+	for range 2 {
+		_, err := c.GetId(ctx, &ci.GetIdInput{IdentityPoolId: aws.String(p.ID)})
+		require.NoError(t, err)
+	}
+	_, err = c.GetId(ctx, &ci.GetIdInput{IdentityPoolId: aws.String(p.ID)})
+	var le *citypes.LimitExceededException
+	require.ErrorAs(t, err, &le)
+	again, err := c.GetId(ctx, &ci.GetIdInput{IdentityPoolId: aws.String(p.ID), Logins: logins})
+	require.NoError(t, err)
+	assert.Equal(t, aws.ToString(user.IdentityId), aws.ToString(again.IdentityId))
+}

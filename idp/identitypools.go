@@ -33,7 +33,7 @@ func (s *Server) initIdentity() error {
 	var err error
 	s.ids, err = identity.New(identity.Config{
 		Store: s.store, Clock: s.clock, Rand: s.opts.Rand, Logger: s.log, Region: s.opts.Region,
-		CredentialsTTL: s.opts.IdentityCredentialsTTL, SigningKey: s.opts.SigningKey,
+		CredentialsTTL: s.opts.IdentityCredentialsTTL, SigningKey: s.opts.SigningKey, MaxIdentities: s.opts.MaxIdentities,
 		PoolKeys: func(poolID string) ([]byte, error) {
 			set, err := s.svc.JWKS(poolID)
 			if err != nil {

@@ -121,6 +121,11 @@ type Options struct {
 	// the identity-pool API (GetCredentialsForIdentity) hands out
 	// (identity.DefaultCredentialsTTL, one hour, when zero).
 	IdentityCredentialsTTL time.Duration
+	// MaxIdentities caps the identities of each identity pool
+	// (identity.DefaultMaxIdentities, 100000, when zero): past it GetId
+	// answers LimitExceededException, so unauthenticated GetId calls
+	// cannot grow the store without end.
+	MaxIdentities int
 }
 
 // AdminCredentials is an IAM-style access key: the key of the control

@@ -79,7 +79,16 @@ type Config struct {
 	// SigningKey signs GetOpenIdToken's tokens; when nil a key is drawn on
 	// first use and stored.
 	SigningKey *rsa.PrivateKey
+	// MaxIdentities caps the identities of one identity pool
+	// (DefaultMaxIdentities when zero): GetId without a login creates one
+	// each time, so anyone who reaches the port could otherwise grow the
+	// store without end. Past the cap GetId answers
+	// LimitExceededException.
+	MaxIdentities int
 }
+
+// DefaultMaxIdentities is Config.MaxIdentities when zero.
+const DefaultMaxIdentities = 100000
 
 // Service answers the identity-pool operations. It is safe for concurrent
 // use: every operation is one store transaction.
@@ -109,6 +118,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.CredentialsTTL <= 0 {
 		cfg.CredentialsTTL = DefaultCredentialsTTL
+	}
+	if cfg.MaxIdentities <= 0 {
+		cfg.MaxIdentities = DefaultMaxIdentities
 	}
 	return &Service{cfg: cfg}, nil
 }
@@ -460,7 +472,8 @@ func (s *Service) GetID(poolID string, logins map[string]string, endpoint string
 	}
 	var id string
 	err = s.cfg.Store.Update(func(tx store.Tx) error {
-		if _, err := s.identityPool(tx, poolID); err != nil {
+		p, err := s.identityPool(tx, poolID)
+		if err != nil {
 			return err
 		}
 		now := s.cfg.Clock().UTC()
@@ -481,6 +494,13 @@ func (s *Service) GetID(poolID string, logins map[string]string, endpoint string
 			}
 		}
 		if ident == nil {
+			if p.Identities >= s.cfg.MaxIdentities {
+				return userpool.NewError("LimitExceededException", "Identity pool %s has reached its limit of %d identities.", poolID, s.cfg.MaxIdentities)
+			}
+			p.Identities++
+			if err := store.PutIdentityPool(tx, p); err != nil {
+				return err
+			}
 			ident = &store.Identity{ID: newID, PoolID: poolID, CreatedAt: now}
 		}
 		for _, l := range verified {

@@ -32,6 +32,8 @@ type IdentityPool struct {
 	SAMLProviderARNs               []string           `json:"SamlProviderARNs,omitempty"`
 	Tags                           map[string]string  `json:"IdentityPoolTags,omitempty"`
 	CreatedAt                      time.Time          `json:"CreatedAt"`
+	// Identities counts the identities created in the pool.
+	Identities int `json:"Identities,omitempty"`
 }
 
 // Identity is one identity of an identity pool. Key: ID ("REGION:GUID").
