@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -433,4 +434,42 @@ func TestAttackIdentityFlood(t *testing.T) {
 	again, err := c.GetId(ctx, &ci.GetIdInput{IdentityPoolId: aws.String(p.ID), Logins: logins})
 	require.NoError(t, err)
 	assert.Equal(t, aws.ToString(user.IdentityId), aws.ToString(again.IdentityId))
+}
+
+// TestIdentityPoolsPersist: identity pools, identities and the key of
+// GetOpenIdToken survive a restart on a bbolt file.
+func TestIdentityPoolsPersist(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idp.db")
+	open := func() *harness {
+		st, err := OpenBoltStore(path)
+		require.NoError(t, err)
+		return newHarness(t, func(o *Options) { o.Store = st; o.SigningKey = nil })
+	}
+	h := open()
+	p, err := h.srv.CreateIdentityPool(IdentityPoolConfig{Name: "kept", AllowUnauthenticatedIdentities: true})
+	require.NoError(t, err)
+	c := newIdentityClient(h)
+	ctx := context.Background()
+	id, err := c.GetId(ctx, &ci.GetIdInput{IdentityPoolId: aws.String(p.ID)})
+	require.NoError(t, err)
+	tok, err := c.GetOpenIdToken(ctx, &ci.GetOpenIdTokenInput{IdentityId: id.IdentityId})
+	require.NoError(t, err)
+	_, jwks1 := do(t, mustOK(http.NewRequest(http.MethodGet, h.http.URL+identity.JWKSPath, nil)))
+	h.http.Close()
+	require.NoError(t, h.srv.Close())
+
+	h = open()
+	c = newIdentityClient(h)
+	desc, err := c.DescribeIdentityPool(ctx, &ci.DescribeIdentityPoolInput{IdentityPoolId: aws.String(p.ID)})
+	require.NoError(t, err)
+	assert.Equal(t, "kept", aws.ToString(desc.IdentityPoolName))
+	_, err = c.GetCredentialsForIdentity(ctx, &ci.GetCredentialsForIdentityInput{IdentityId: id.IdentityId})
+	require.NoError(t, err)
+	_, jwks2 := do(t, mustOK(http.NewRequest(http.MethodGet, h.http.URL+identity.JWKSPath, nil)))
+	assert.JSONEq(t, string(jwks1), string(jwks2), "the same key")
+	v, err := token.NewVerifier(token.Config{Now: h.clock.Now, Pools: []token.Pool{{AnyIssuer: true, JWKS: jwks2, Use: token.EitherToken, AnyClient: true}}})
+	require.NoError(t, err)
+	_, err = v.Verify(ctx, aws.ToString(tok.Token))
+	assert.ErrorIs(t, err, token.ErrMissingClaim, "signature good under the reloaded key (no token_use: not a user-pool token)")
+	assert.Equal(t, []any{"unauthenticated"}, payload(t, aws.ToString(tok.Token))["amr"])
 }
