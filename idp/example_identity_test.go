@@ -51,6 +51,6 @@ func ExampleServer_CreateIdentityPool() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(strings.HasPrefix(c.AccessKeyID, "ASIACALDERAFAKE"), c.Expires.Sub(time.Now()).Round(time.Hour))
+	fmt.Println(strings.HasPrefix(c.AccessKeyID, "ASIACALDERAFAKE"), time.Until(c.Expires).Round(time.Hour))
 	// Output: true 1h0m0s
 }

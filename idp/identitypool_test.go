@@ -327,6 +327,7 @@ func TestIdentityUnauthenticated(t *testing.T) {
 	for _, key := range []string{local, cognitoLoginKey(f.pool)} {
 		creds, err = c.GetCredentialsForIdentity(ctx, &ci.GetCredentialsForIdentityInput{IdentityId: guest.IdentityId, Logins: map[string]string{key: idTok}})
 		require.NoError(t, err, key)
+		assert.Equal(t, aws.ToString(guest.IdentityId), aws.ToString(creds.IdentityId), key)
 		got, err := c.GetId(ctx, &ci.GetIdInput{IdentityPoolId: aws.String(p.ID), Logins: map[string]string{key: idTok}})
 		require.NoError(t, err, key)
 		assert.Equal(t, aws.ToString(guest.IdentityId), aws.ToString(got.IdentityId), "the guest identity signed in")
