@@ -15,6 +15,12 @@
 // /<poolId>/.well-known/openid-configuration — and at the same paths on
 // http://<domain>.localhost:PORT once the pool has a domain
 // (CreateUserPoolDomain). The operations answered are listed by Operations.
+// On the same port it answers the
+// Cognito identity-pool API (X-Amz-Target AWSCognitoIdentityService.*,
+// package idp/identity): identity pools that trust the server's user
+// pools, GetId and GetCredentialsForIdentity, which check the ID token of
+// each login and hand out fake AWS credentials that expire
+// (Options.IdentityCredentialsTTL), and GetOpenIdToken.
 //
 // This package composes the layers below it (docs/architecture.md, "idp:
 // the local server's layers"): idp/wire (the AWS JSON 1.1 front end),

@@ -21,8 +21,16 @@ import (
 //	             "attributes": {"email": "alice@example.com"}}]}]}
 //
 // Field names are those of PoolConfig, ClientConfig and UserConfig.
+// "identityPools" declares identity pools with the fields of
+// CreateIdentityPool (IdentityPoolConfig; IdentityPoolId fixes the id):
+//
+//	"identityPools": [{"IdentityPoolId": "us-east-1:00000000-0000-4000-8000-000000000001",
+//	  "IdentityPoolName": "local", "AllowUnauthenticatedIdentities": false,
+//	  "CognitoIdentityProviders": [{"ProviderName": "cognito-idp.us-east-1.amazonaws.com/us-east-1_Local",
+//	                                "ClientId": "localclient"}]}]
 type Seed struct {
-	Pools []SeedPool `json:"pools"`
+	Pools         []SeedPool           `json:"pools"`
+	IdentityPools []IdentityPoolConfig `json:"identityPools,omitempty"`
 }
 
 // SeedPool is one pool of a Seed.
@@ -39,7 +47,8 @@ type SeedPool struct {
 // SeedResult lists what a seed created or found, with generated ids and
 // secrets.
 type SeedResult struct {
-	Pools []SeedPoolResult `json:"pools"`
+	Pools         []SeedPoolResult `json:"pools"`
+	IdentityPools []IdentityPool   `json:"identityPools,omitempty"`
 }
 
 // SeedPoolResult is one pool of a SeedResult.
@@ -120,6 +129,19 @@ func (s *Server) ApplySeed(sd *Seed) (*SeedResult, error) {
 			pr.Users = append(pr.Users, u)
 		}
 		res.Pools = append(res.Pools, pr)
+	}
+	for i, ic := range sd.IdentityPools {
+		if ic.ID != "" {
+			if p, err := s.ids.DescribeIdentityPool(ic.ID); err == nil {
+				res.IdentityPools = append(res.IdentityPools, IdentityPool{ID: p.ID, Name: p.Name})
+				continue
+			}
+		}
+		p, err := s.CreateIdentityPool(ic)
+		if err != nil {
+			return nil, fmt.Errorf("idp: seed identity pool %d: %w", i, err)
+		}
+		res.IdentityPools = append(res.IdentityPools, p)
 	}
 	return res, nil
 }

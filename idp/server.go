@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/caldera-srp/caldera/idp/identity"
 	"github.com/caldera-srp/caldera/idp/internal/rnd"
 	"github.com/caldera-srp/caldera/idp/oauth"
 	"github.com/caldera-srp/caldera/idp/store"
@@ -117,6 +118,15 @@ type Options struct {
 	// CustomAuth answers the CUSTOM_AUTH flow; without it CUSTOM_AUTH is
 	// refused as Cognito refuses it for a pool without triggers.
 	CustomAuth CustomAuth
+	// IdentityCredentialsTTL is the lifetime of the fake AWS credentials
+	// the identity-pool API (GetCredentialsForIdentity) hands out
+	// (identity.DefaultCredentialsTTL, one hour, when zero).
+	IdentityCredentialsTTL time.Duration
+	// MaxIdentities caps the identities of each identity pool
+	// (identity.DefaultMaxIdentities, 100000, when zero): past it GetId
+	// answers LimitExceededException, so unauthenticated GetId calls
+	// cannot grow the store without end.
+	MaxIdentities int
 }
 
 // AdminCredentials is an IAM-style access key: the key of the control
@@ -169,6 +179,8 @@ type Server struct {
 	svc   *userpool.Service
 	wire  *wire.Handler
 	oauth *oauth.Handler
+	ids   *identity.Service
+	idh   *identity.Handler
 
 	httpMu   sync.Mutex
 	httpSrv  *http.Server
@@ -228,6 +240,9 @@ func New(opts Options) (*Server, error) {
 		s.wire.OutboxSecret = s.opts.AdminCredentials.SecretAccessKey
 	}
 	s.oauth = &oauth.Handler{Service: s.svc, Endpoint: s.issuerEndpoint, Rand: s.opts.Rand, Clock: s.clock, Logger: s.log}
+	if err := s.initIdentity(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -260,12 +275,21 @@ func (s *Server) initKeys() ([]byte, error) {
 
 // ServeHTTP implements http.Handler: POST / with X-Amz-Target for the API,
 // GET /<poolId>/.well-known/jwks.json for a pool's keys and
-// GET /_caldera/outbox?username=&pool= for the local message outbox; and a
+// GET /_caldera/outbox?username=&pool= for the local message outbox; a
 // pool's OAuth 2.0 endpoints and hosted pages (package idp/oauth) at
 // /<poolId>/oauth2/…, /<poolId>/login, /<poolId>/logout and
 // /<poolId>/.well-known/openid-configuration, and at the same paths on
 // http://<domain>.localhost:PORT for a pool with a domain.
+//
+// The identity-pool API (X-Amz-Target AWSCognitoIdentityService.*, and GET
+// /.well-known/jwks_uri) is answered on the same port by package
+// idp/identity.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), identity.TargetPrefix) ||
+		(r.Method == http.MethodGet && r.URL.Path == identity.JWKSPath) {
+		s.idh.ServeHTTP(w, r)
+		return
+	}
 	if s.routeOAuth(w, r) {
 		return
 	}

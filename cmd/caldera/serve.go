@@ -11,13 +11,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/caldera-srp/caldera/idp"
 )
 
 const serveUsage = `Usage: caldera serve [--addr HOST:PORT] [--data FILE] [--seed FILE] [--endpoint URL] [--region R]
                      [--admin-credentials ACCESS_KEY_ID:SECRET_ACCESS_KEY | --insecure-admin]
-                     [--refuse-signature-replay] [-v]
+                     [--refuse-signature-replay] [--identity-credentials-ttl D] [-v]
 
 Runs a local Cognito-compatible identity provider that really verifies SRP
 (package idp). Clients reach it with an endpoint override: the AWS JSON 1.1
@@ -41,6 +42,13 @@ window, as AWS's are (botocore, under the AWS CLI and boto3, signs two
 identical calls in one second identically); --refuse-signature-replay
 accepts each signature once. --insecure-admin accepts everything unsigned.
 
+The Cognito identity-pool API (X-Amz-Target AWSCognitoIdentityService.*) is on
+the same port: identity pools trusting the server's user pools (provider name
+cognito-idp.REGION.amazonaws.com/POOL, or HOST:PORT/POOL), GetId and
+GetCredentialsForIdentity hand out fake credentials (access key ASIACALDERAFAKE…)
+that expire after --identity-credentials-ttl; its IAM operations are signed
+with the admin key for service cognito-identity.
+
 Flags:
 `
 
@@ -61,11 +69,17 @@ func serveMain(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) i
 	adminCreds := fs.String("admin-credentials", "", "ACCESS_KEY_ID:SECRET_ACCESS_KEY that control-plane requests must be signed with (default: random, printed)")
 	insecureAdmin := fs.Bool("insecure-admin", false, "answer control-plane operations and the outbox without any signature (unsafe)")
 	refuseReplay := fs.Bool("refuse-signature-replay", false, "accept each signature once within the 5-minute window (stricter than AWS; breaks botocore/AWS CLI scripts that repeat an identical call within a second)")
+	credsTTL := fs.Duration("identity-credentials-ttl", time.Hour, "lifetime of the fake AWS credentials the identity-pool API hands out")
 	verbose := fs.Bool("v", false, "log every request to stderr")
 	if code, done := parseFlags(fs, args, stderr, serveUsage, false); done {
 		return code
 	}
-	opts := idp.Options{Endpoint: *endpoint, Region: *region, InsecureAdmin: *insecureAdmin, RefuseSignatureReplay: *refuseReplay}
+	if *credsTTL <= 0 {
+		fmt.Fprintln(stderr, "caldera serve: --identity-credentials-ttl must be positive")
+		return 2
+	}
+	opts := idp.Options{Endpoint: *endpoint, Region: *region, InsecureAdmin: *insecureAdmin, RefuseSignatureReplay: *refuseReplay,
+		IdentityCredentialsTTL: *credsTTL}
 	if *adminCreds != "" {
 		if *insecureAdmin {
 			fmt.Fprintln(stderr, "caldera serve: --admin-credentials and --insecure-admin exclude each other")
@@ -118,6 +132,9 @@ func serveMain(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) i
 	out := map[string]any{"endpoint": srv.Endpoint()}
 	if seeded != nil {
 		out["pools"] = seeded.Pools
+		if len(seeded.IdentityPools) > 0 {
+			out["identityPools"] = seeded.IdentityPools
+		}
 	}
 	creds := srv.AdminCredentials()
 	if *insecureAdmin {

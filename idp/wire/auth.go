@@ -112,6 +112,10 @@ type Verifier struct {
 	// per-call id, so two identical calls within one second carry the same
 	// signature; without AllowReplay the second is refused.
 	AllowReplay bool
+	// Service is the service name the credential scope must name
+	// (SigningService when empty; the identity-pool API's is
+	// cognito-identity).
+	Service string
 
 	mu     sync.Mutex
 	seen   map[string]time.Time // signature → when it leaves the window
@@ -197,8 +201,12 @@ func (v *Verifier) Verify(r *http.Request, body []byte) *userpool.Error {
 	if subtle.ConstantTimeCompare([]byte(a.keyID), []byte(v.creds.AccessKeyID)) != 1 {
 		return authError("UnrecognizedClientException", msgBadKey, http.StatusBadRequest)
 	}
-	if a.service != SigningService || a.region == "" {
-		return authError("InvalidSignatureException", "Credential should be scoped to correct service: '"+SigningService+"'.", http.StatusBadRequest)
+	service := v.Service
+	if service == "" {
+		service = SigningService
+	}
+	if a.service != service || a.region == "" {
+		return authError("InvalidSignatureException", "Credential should be scoped to correct service: '"+service+"'.", http.StatusBadRequest)
 	}
 	amzDate := r.Header.Get("X-Amz-Date")
 	t, perr := time.Parse(amzDateFmt, amzDate)

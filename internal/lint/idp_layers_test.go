@@ -19,9 +19,10 @@ const idpModule = "github.com/caldera-srp/caldera/idp"
 // packages its non-test files may import. A package missing from the map
 // fails the test, so a new subpackage must say where it sits.
 var idpLayers = map[string][]string{
-	"idp":                 {"idp/internal/rnd", "idp/oauth", "idp/store", "idp/tokens", "idp/userpool", "idp/wire"},
+	"idp":                 {"idp/identity", "idp/internal/rnd", "idp/oauth", "idp/store", "idp/tokens", "idp/userpool", "idp/wire"},
 	"idp/oauth":           {"idp/internal/rnd", "idp/store", "idp/userpool"},
 	"idp/wire":            {"idp/internal/rnd", "idp/store", "idp/userpool"},
+	"idp/identity":        {"idp/internal/rnd", "idp/store", "idp/userpool"},
 	"idp/userpool":        {"idp/internal/rnd", "idp/store", "idp/tokens"},
 	"idp/tokens":          {},
 	"idp/store":           {},

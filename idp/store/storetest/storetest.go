@@ -35,6 +35,7 @@ func Run(t *testing.T, e Engine) {
 	t.Run("ConcurrentUpdates", func(t *testing.T) { testConcurrent(t, e) })
 	t.Run("Records", func(t *testing.T) { testRecords(t, e) })
 	t.Run("Aliases", func(t *testing.T) { testAliases(t, e) })
+	t.Run("IdentityPools", func(t *testing.T) { testIdentityPools(t, e) })
 	t.Run("Closed", func(t *testing.T) { testClosed(t, e) })
 	if e.Reopen != nil {
 		t.Run("Reopen", func(t *testing.T) { testReopen(t, e) })
