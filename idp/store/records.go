@@ -70,7 +70,8 @@ type Pool struct {
 	AutoVerified       []string
 	Device             *DeviceConfiguration
 	PasswordPolicy     PasswordPolicy
-	FirstFactors       []string // USER_AUTH AllowedFirstAuthFactors
+	FirstFactors       []string          // USER_AUTH AllowedFirstAuthFactors
+	Tags               map[string]string `json:",omitempty"` // TagResource
 }
 
 // Client is an app client of a pool. Key: ID (client ids are global).
@@ -84,6 +85,18 @@ type Client struct {
 	IDTTL      time.Duration
 	RefreshTTL time.Duration
 	CreatedAt  time.Time
+	// RefreshRotation is the client's RefreshTokenRotation; nil is
+	// DISABLED.
+	RefreshRotation *RefreshTokenRotation `json:",omitempty"`
+	ModifiedAt      time.Time             `json:",omitempty"`
+}
+
+// RefreshTokenRotation is Cognito's RefreshTokenRotationType: with
+// Feature "ENABLED", GetTokensFromRefreshToken returns a new refresh token
+// and the one it was given stays valid for RetryGracePeriodSeconds (0–60).
+type RefreshTokenRotation struct {
+	Feature                 string `json:"Feature"`
+	RetryGracePeriodSeconds int    `json:"RetryGracePeriodSeconds"`
 }
 
 // User is a user of a pool. Key: UserKey(PoolID, Username).
@@ -108,6 +121,19 @@ type User struct {
 	SMSMFAEnabled   bool
 	EmailMFAEnabled bool
 	PreferredMFA    string
+
+	// ResetCode is a pending ForgotPassword code, until ResetExpires.
+	ResetCode    string    `json:",omitempty"`
+	ResetExpires time.Time `json:",omitempty"`
+	// VerifyCodes are pending attribute verification codes by attribute
+	// (GetUserAttributeVerificationCode, UpdateUserAttributes).
+	VerifyCodes map[string]PendingCode `json:",omitempty"`
+}
+
+// PendingCode is a one-time code and its expiry.
+type PendingCode struct {
+	Code    string
+	Expires time.Time
 }
 
 // Device is a device of a user. Key: Key (device keys are global).
@@ -142,6 +168,10 @@ type Origin struct {
 	IssuedAt    time.Time
 	ExpiresAt   time.Time
 	Revoked     bool
+	// PrevHash is the hash of the refresh token that rotation replaced;
+	// it is accepted until PrevUntil (the client's grace period).
+	PrevHash  []byte    `json:",omitempty"`
+	PrevUntil time.Time `json:",omitempty"`
 }
 
 // Failures counts a user's consecutive failed sign-in proofs; a user with
@@ -361,6 +391,9 @@ func DeleteUser(tx Tx, poolID, username string) error {
 	if err := tx.Delete(KindFailure, UserKey(poolID, username)); err != nil {
 		return err
 	}
+	if err := deleteUserMembers(tx, poolID, username); err != nil {
+		return err
+	}
 	if u, err := GetUser(tx, poolID, username); err != nil || u == nil {
 		return err
 	} else if err := unindex(tx, u, nil); err != nil {
@@ -497,6 +530,9 @@ func Check(tx Tx) error {
 			}
 			return nil
 		})
+	}
+	if err == nil {
+		err = checkGroups(tx, pools, users, note)
 	}
 	if err == nil {
 		err = tx.ForEach(KindAlias, "", func(key string, v []byte) error {

@@ -168,6 +168,13 @@ type Grant struct {
 	IDTTL     time.Duration
 	// EventID, IDJTI and AccessJTI are fresh random ids (caller-drawn).
 	EventID, IDJTI, AccessJTI string
+	// Groups are the user's groups, in the order of the cognito:groups
+	// claim (ID and access token); Roles and PreferredRole are the
+	// cognito:roles and cognito:preferred_role claims of the ID token.
+	// Empty ones are left out.
+	Groups        []string
+	Roles         []string
+	PreferredRole string
 }
 
 // Pair is a signed ID and access token.
@@ -223,6 +230,15 @@ func (is *Issuer) Mint(g Grant) (Pair, error) {
 	}
 	if g.DeviceKey != "" {
 		access["device_key"] = g.DeviceKey
+	}
+	if len(g.Groups) > 0 {
+		id["cognito:groups"], access["cognito:groups"] = g.Groups, g.Groups
+	}
+	if len(g.Roles) > 0 {
+		id["cognito:roles"] = g.Roles
+	}
+	if g.PreferredRole != "" {
+		id["cognito:preferred_role"] = g.PreferredRole
 	}
 	idTok, err := is.Sign(id)
 	if err != nil {

@@ -58,6 +58,9 @@ type ClientConfig struct {
 	AccessTokenValidity  time.Duration `json:"-"`
 	IDTokenValidity      time.Duration `json:"-"`
 	RefreshTokenValidity time.Duration `json:"-"`
+	// RefreshTokenRotation enables rotation (GetTokensFromRefreshToken);
+	// nil is DISABLED.
+	RefreshTokenRotation *store.RefreshTokenRotation `json:"refreshTokenRotation,omitempty"`
 }
 
 // UserConfig describes a user for CreateUser and the seed file.
@@ -211,6 +214,9 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 			return nil, errParam("Invalid ExplicitAuthFlows value %q", f)
 		}
 	}
+	if err := checkRotation(cfg.RefreshTokenRotation); err != nil {
+		return nil, err
+	}
 	id := cfg.ID
 	if id == "" {
 		var err error
@@ -235,8 +241,9 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 	c := &store.Client{
 		PoolID: poolID, ID: id, Name: cfg.Name, Secret: secret, Flows: flows,
 		AccessTTL: cfg.AccessTokenValidity, IDTTL: cfg.IDTokenValidity, RefreshTTL: cfg.RefreshTokenValidity,
-		CreatedAt: s.now(),
+		CreatedAt: s.now(), RefreshRotation: cfg.RefreshTokenRotation,
 	}
+	c.ModifiedAt = c.CreatedAt
 	err := s.update(func(tx store.Tx) error {
 		p, err := store.GetPool(tx, poolID)
 		if err != nil {

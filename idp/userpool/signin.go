@@ -615,11 +615,15 @@ func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o
 	if idTTL <= 0 {
 		idTTL = defaultIDTokenTTL
 	}
-	pair, err := s.issuer.Mint(tokens.Grant{
+	g := tokens.Grant{
 		Issuer: endpoint + "/" + u.PoolID, ClientID: cl.ID, Username: u.Username, Sub: u.Sub, Attrs: u.Attrs,
 		OriginJTI: o.JTI, DeviceKey: o.DeviceKey, AuthTime: o.AuthTime, Now: s.now(),
 		AccessTTL: accessTTL, IDTTL: idTTL, EventID: s.newID(), IDJTI: s.newID(), AccessJTI: s.newID(),
-	})
+	}
+	if err := s.addGroupClaims(&g, u); err != nil {
+		return nil, err
+	}
+	pair, err := s.issuer.Mint(g)
 	if err != nil {
 		return nil, errInternal(err)
 	}
@@ -658,6 +662,9 @@ func (s *Service) refreshAuth(endpoint string, cl *store.Client, p map[string]st
 	if tok == "" {
 		return nil, errParam("Missing required parameter REFRESH_TOKEN")
 	}
+	if rotates(cl) {
+		return nil, errParam("REFRESH_TOKEN_AUTH is not supported for a client with refresh token rotation enabled; use GetTokensFromRefreshToken.")
+	}
 	var o *store.Origin
 	var u *store.User
 	if err := s.view(func(tx store.Tx) error {
@@ -692,20 +699,35 @@ func (s *Service) refreshAuth(endpoint string, cl *store.Client, p map[string]st
 }
 
 // refreshOrigin finds the live origin of a refresh token (the secret's
-// hash compared in constant time).
+// hash compared in constant time): its current token, or the one rotation
+// replaced while its grace period lasts.
 func (s *Service) refreshOrigin(tx store.Tx, token string) (*store.Origin, error) {
+	o, _, err := s.refreshOriginPrev(tx, token)
+	return o, err
+}
+
+// refreshOriginPrev is refreshOrigin that also reports whether the token
+// was the replaced one.
+func (s *Service) refreshOriginPrev(tx store.Tx, token string) (*store.Origin, bool, error) {
 	jti, secret, ok := tokens.ParseRefresh(token)
 	if !ok || jti == "" {
-		return nil, nil
+		return nil, false, nil
 	}
 	o, err := store.GetOrigin(tx, jti)
 	if err != nil || o == nil {
-		return nil, err
+		return nil, false, err
 	}
-	if o.Revoked || !s.now().Before(o.ExpiresAt) || !tokens.RefreshMatches(secret, o.RefreshHash) {
-		return nil, nil
+	now := s.now()
+	if o.Revoked || !now.Before(o.ExpiresAt) {
+		return nil, false, nil
 	}
-	return o, nil
+	if tokens.RefreshMatches(secret, o.RefreshHash) {
+		return o, false, nil
+	}
+	if len(o.PrevHash) > 0 && now.Before(o.PrevUntil) && tokens.RefreshMatches(secret, o.PrevHash) {
+		return o, true, nil
+	}
+	return nil, false, nil
 }
 
 // answerNewPassword sets the new password of a FORCE_CHANGE_PASSWORD user.

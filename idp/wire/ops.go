@@ -160,6 +160,7 @@ type createClientIn struct {
 	IdTokenValidity      int64
 	RefreshTokenValidity int64
 	TokenValidityUnits   *struct{ AccessToken, IdToken, RefreshToken string }
+	RefreshTokenRotation *store.RefreshTokenRotation
 }
 
 func validity(n int64, unit, def string) time.Duration {
@@ -189,6 +190,7 @@ func opCreateUserPoolClient(svc *userpool.Service, c *call, in *createClientIn) 
 		AccessTokenValidity:  validity(in.AccessTokenValidity, units.AccessToken, "hours"),
 		IDTokenValidity:      validity(in.IdTokenValidity, units.IdToken, "hours"),
 		RefreshTokenValidity: validity(in.RefreshTokenValidity, units.RefreshToken, "days"),
+		RefreshTokenRotation: in.RefreshTokenRotation,
 	})
 	if err != nil {
 		return nil, err
@@ -204,6 +206,7 @@ func clientOut(cl *store.Client) map[string]any {
 	if cl.Secret != "" {
 		out["ClientSecret"] = cl.Secret
 	}
+	addClientDetails(out, cl)
 	return out
 }
 

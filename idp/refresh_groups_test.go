@@ -1,0 +1,261 @@
+package idp
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/caldera-srp/caldera/challenge"
+	"github.com/caldera-srp/caldera/idp/store"
+)
+
+// pwSignIn signs f's user in with USER_PASSWORD_AUTH and returns the
+// AuthenticationResult.
+func (h *harness) pwSignIn(f fixture, username, password string) map[string]any {
+	h.t.Helper()
+	p := map[string]string{"USERNAME": username, "PASSWORD": password}
+	if f.secret != "" {
+		p["SECRET_HASH"] = challenge.SecretHash(f.secret, username, f.client)
+	}
+	out := h.mustCall("InitiateAuth", map[string]any{"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": f.client, "AuthParameters": p})
+	return tokensOf(h.t.(*testing.T), out)
+}
+
+var pwFlows = []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+
+// TestGetTokensFromRefreshTokenRotation: botocore's
+// GetTokensFromRefreshTokenRequest (RefreshToken, ClientId required;
+// ClientSecret, DeviceKey) and RefreshTokenRotationType (Feature
+// ENABLED|DISABLED, RetryGracePeriodSeconds 0–60).
+func TestGetTokensFromRefreshTokenRotation(t *testing.T) {
+	h := newHarness(t, nil)
+	f := h.fixture(PoolConfig{DeviceConfiguration: &DeviceConfiguration{}}, ClientConfig{GenerateSecret: true, ExplicitAuthFlows: pwFlows,
+		RefreshTokenRotation: &store.RefreshTokenRotation{Feature: "ENABLED", RetryGracePeriodSeconds: 10}}, UserConfig{})
+	res := h.pwSignIn(f, f.user, f.password)
+	r1 := res["RefreshToken"].(string)
+	dev := res["NewDeviceMetadata"].(map[string]any)["DeviceKey"].(string)
+
+	// REFRESH_TOKEN_AUTH is refused on a rotating client.
+	_, e := h.call("InitiateAuth", map[string]any{"AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": f.client, "AuthParameters": map[string]string{
+		"REFRESH_TOKEN": r1, "SECRET_HASH": secretHash(f, f.user)}})
+	wantErr(t, e, "InvalidParameterException", "")
+
+	refresh := func(tok string, extra map[string]any) (map[string]any, *apiError) {
+		in := map[string]any{"RefreshToken": tok, "ClientId": f.client, "ClientSecret": f.secret}
+		for k, v := range extra {
+			in[k] = v
+		}
+		return h.call("GetTokensFromRefreshToken", in)
+	}
+	_, e = h.call("GetTokensFromRefreshToken", map[string]any{"RefreshToken": r1, "ClientId": f.client})
+	wantErr(t, e, "NotAuthorizedException", "Client "+f.client+" is configured with secret but ClientSecret was not received")
+	_, e = refresh(r1, map[string]any{"ClientSecret": f.secret + "x"})
+	wantErr(t, e, "NotAuthorizedException", "Client secret is invalid.")
+	_, e = h.call("GetTokensFromRefreshToken", map[string]any{"ClientId": f.client})
+	wantErr(t, e, "InvalidParameterException", "1 validation error detected: Value null at 'refreshToken' failed to satisfy constraint: Member must not be null")
+	_, e = refresh(r1, map[string]any{"DeviceKey": "us-east-1_nope"})
+	wantErr(t, e, "ResourceNotFoundException", msgDeviceNotExist)
+
+	h.clock.Advance(time.Second)
+	out, e := refresh(r1, map[string]any{"DeviceKey": dev})
+	if e != nil {
+		t.Fatal(e)
+	}
+	ar := tokensOf(t, out)
+	r2, _ := ar["RefreshToken"].(string)
+	if r2 == "" || r2 == r1 {
+		t.Fatalf("rotation gave refresh token %q (old %q)", r2, r1)
+	}
+	ac, err := h.srv.VerifyToken(ar["AccessToken"].(string))
+	if err != nil || ac.String("device_key") != dev || ac.String("token_use") != "access" {
+		t.Fatalf("access claims %v, %v", ac, err)
+	}
+	// The old token works during the grace period (a client's retry)…
+	h.clock.Advance(5 * time.Second)
+	if _, e := refresh(r1, nil); e != nil {
+		t.Fatalf("old token within grace: %v", e)
+	}
+	// …and not after it.
+	h.clock.Advance(6 * time.Second)
+	_, e = refresh(r1, nil)
+	wantErr(t, e, "NotAuthorizedException", msgBadRefresh)
+
+	// With grace 0 the old token dies at once; with rotation DISABLED no
+	// refresh token is returned and the same one keeps working.
+	f0 := h.fixture(PoolConfig{}, ClientConfig{ExplicitAuthFlows: pwFlows,
+		RefreshTokenRotation: &store.RefreshTokenRotation{Feature: "ENABLED"}}, UserConfig{})
+	t1 := h.pwSignIn(f0, f0.user, f0.password)["RefreshToken"].(string)
+	t2 := tokensOf(t, h.mustCall("GetTokensFromRefreshToken", map[string]any{"RefreshToken": t1, "ClientId": f0.client}))["RefreshToken"].(string)
+	_, e = h.call("GetTokensFromRefreshToken", map[string]any{"RefreshToken": t1, "ClientId": f0.client})
+	wantErr(t, e, "NotAuthorizedException", msgBadRefresh)
+	h.mustCall("GetTokensFromRefreshToken", map[string]any{"RefreshToken": t2, "ClientId": f0.client})
+	// Another client's refresh token is refused.
+	_, e = h.call("GetTokensFromRefreshToken", map[string]any{"RefreshToken": t2, "ClientId": f.client, "ClientSecret": f.secret})
+	wantErr(t, e, "NotAuthorizedException", msgBadRefresh)
+
+	fd := h.fixture(PoolConfig{}, ClientConfig{ExplicitAuthFlows: pwFlows,
+		RefreshTokenRotation: &store.RefreshTokenRotation{Feature: "DISABLED"}}, UserConfig{})
+	d1 := h.pwSignIn(fd, fd.user, fd.password)["RefreshToken"].(string)
+	for range 2 {
+		ar := tokensOf(t, h.mustCall("GetTokensFromRefreshToken", map[string]any{"RefreshToken": d1, "ClientId": fd.client}))
+		if ar["RefreshToken"] != nil || ar["IdToken"] == nil {
+			t.Fatalf("DISABLED rotation answered %v", ar)
+		}
+	}
+
+	// CreateUserPoolClient validates the setting and DescribeUserPoolClient
+	// shows it.
+	for _, bad := range []map[string]any{{"Feature": "SOMETIMES"}, {"Feature": "ENABLED", "RetryGracePeriodSeconds": 61}} {
+		_, e = h.call("CreateUserPoolClient", map[string]any{"UserPoolId": f.pool, "ClientName": "x", "RefreshTokenRotation": bad})
+		wantErr(t, e, "InvalidParameterException", "")
+	}
+	cl := h.mustCall("CreateUserPoolClient", map[string]any{"UserPoolId": f.pool, "ClientName": "x",
+		"RefreshTokenRotation": map[string]any{"Feature": "ENABLED", "RetryGracePeriodSeconds": 30}})["UserPoolClient"].(map[string]any)
+	d := h.mustCall("DescribeUserPoolClient", map[string]any{"UserPoolId": f.pool, "ClientId": cl["ClientId"]})["UserPoolClient"].(map[string]any)
+	rot := d["RefreshTokenRotation"].(map[string]any)
+	if rot["Feature"] != "ENABLED" || rot["RetryGracePeriodSeconds"] != float64(30) {
+		t.Fatalf("RefreshTokenRotation %v", rot)
+	}
+}
+
+// TestGroups: botocore's CreateGroup…ListUsersInGroup and the
+// cognito:groups / cognito:roles / cognito:preferred_role claims, ordered
+// by Precedence (lowest first, unset last) as GroupType.Precedence
+// documents.
+func TestGroups(t *testing.T) {
+	h := newHarness(t, nil)
+	f := h.fixture(PoolConfig{}, ClientConfig{ExplicitAuthFlows: pwFlows}, UserConfig{})
+	const roleA, roleB = "arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/b"
+	mk := func(name string, prec any, role string) {
+		in := map[string]any{"UserPoolId": f.pool, "GroupName": name, "Description": "group " + name}
+		if prec != nil {
+			in["Precedence"] = prec
+		}
+		if role != "" {
+			in["RoleArn"] = role
+		}
+		g := h.mustCall("CreateGroup", in)["Group"].(map[string]any)
+		if g["GroupName"] != name || g["UserPoolId"] != f.pool || g["Description"] != "group "+name {
+			t.Fatalf("CreateGroup %v", g)
+		}
+	}
+	mk("zeta", 1, roleB)
+	mk("alpha", nil, "")
+	mk("beta", 5, roleA)
+	mk("gamma", 1, roleB)
+
+	_, e := h.call("CreateGroup", map[string]any{"UserPoolId": f.pool, "GroupName": "beta"})
+	wantErr(t, e, "GroupExistsException", "A group with the name beta already exists.")
+	_, e = h.call("CreateGroup", map[string]any{"UserPoolId": f.pool})
+	wantErr(t, e, "InvalidParameterException", "1 validation error detected: Value null at 'groupName' failed to satisfy constraint: Member must not be null")
+	_, e = h.call("CreateGroup", map[string]any{"UserPoolId": f.pool, "GroupName": "neg", "Precedence": -1})
+	wantErr(t, e, "InvalidParameterException", "")
+	_, e = h.call("CreateGroup", map[string]any{"UserPoolId": f.pool, "GroupName": "bad", "RoleArn": "not-an-arn-but-long-enough"})
+	wantErr(t, e, "InvalidParameterException", "")
+	_, e = h.call("CreateGroup", map[string]any{"UserPoolId": "us-east-1_nope", "GroupName": "x"})
+	wantErr(t, e, "ResourceNotFoundException", "User pool us-east-1_nope does not exist.")
+	_, e = h.call("GetGroup", map[string]any{"UserPoolId": f.pool, "GroupName": "nope"})
+	wantErr(t, e, "ResourceNotFoundException", "Group not found.")
+
+	// ListGroups pages in name order.
+	var names []string
+	tok := ""
+	for {
+		in := map[string]any{"UserPoolId": f.pool, "Limit": 3}
+		if tok != "" {
+			in["NextToken"] = tok
+		}
+		out := h.mustCall("ListGroups", in)
+		for _, g := range out["Groups"].([]any) {
+			names = append(names, g.(map[string]any)["GroupName"].(string))
+		}
+		tok, _ = out["NextToken"].(string)
+		if tok == "" {
+			break
+		}
+	}
+	if !slices.Equal(names, []string{"alpha", "beta", "gamma", "zeta"}) {
+		t.Fatalf("ListGroups %v", names)
+	}
+	_, e = h.call("ListGroups", map[string]any{"UserPoolId": f.pool, "Limit": 61})
+	wantErr(t, e, "InvalidParameterException", "")
+
+	for _, g := range []string{"zeta", "alpha", "beta", "gamma"} {
+		h.mustCall("AdminAddUserToGroup", map[string]any{"UserPoolId": f.pool, "Username": f.user, "GroupName": g})
+	}
+	_, e = h.call("AdminAddUserToGroup", map[string]any{"UserPoolId": f.pool, "Username": "nobody", "GroupName": "beta"})
+	wantErr(t, e, "UserNotFoundException", msgUserNotExist)
+
+	claims := func() (Claims, Claims) {
+		res := h.pwSignIn(f, f.user, f.password)
+		id, err := h.srv.VerifyToken(res["IdToken"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ac, err := h.srv.VerifyToken(res["AccessToken"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id, ac
+	}
+	strs := func(v any) []string {
+		var out []string
+		for _, x := range v.([]any) {
+			out = append(out, x.(string))
+		}
+		return out
+	}
+	id, ac := claims()
+	want := []string{"gamma", "zeta", "beta", "alpha"} // 1, 1 (by name), 5, unset
+	if got := strs(id["cognito:groups"]); !slices.Equal(got, want) {
+		t.Fatalf("ID cognito:groups %v, want %v", got, want)
+	}
+	if got := strs(ac["cognito:groups"]); !slices.Equal(got, want) {
+		t.Fatalf("access cognito:groups %v, want %v", got, want)
+	}
+	if got := strs(id["cognito:roles"]); !slices.Equal(got, []string{roleB, roleA}) {
+		t.Fatalf("cognito:roles %v", got)
+	}
+	if id["cognito:preferred_role"] != roleB {
+		t.Fatalf("preferred_role %v", id["cognito:preferred_role"])
+	}
+	// Two top groups with different roles: no preferred role.
+	h.mustCall("UpdateGroup", map[string]any{"UserPoolId": f.pool, "GroupName": "gamma", "RoleArn": roleA})
+	if id, _ = claims(); id["cognito:preferred_role"] != nil {
+		t.Fatalf("ambiguous preferred_role %v", id["cognito:preferred_role"])
+	}
+	g := h.mustCall("GetGroup", map[string]any{"UserPoolId": f.pool, "GroupName": "gamma"})["Group"].(map[string]any)
+	if g["RoleArn"] != roleA || g["Precedence"] != float64(1) || g["Description"] != "group gamma" {
+		t.Fatalf("UpdateGroup kept %v", g)
+	}
+
+	// Listing both ways, removing, deleting.
+	out := h.mustCall("AdminListGroupsForUser", map[string]any{"UserPoolId": f.pool, "Username": f.user})
+	if len(out["Groups"].([]any)) != 4 {
+		t.Fatalf("AdminListGroupsForUser %v", out)
+	}
+	out = h.mustCall("ListUsersInGroup", map[string]any{"UserPoolId": f.pool, "GroupName": "beta"})
+	if us := out["Users"].([]any); len(us) != 1 || us[0].(map[string]any)["Username"] != f.user {
+		t.Fatalf("ListUsersInGroup %v", out)
+	}
+	h.mustCall("AdminRemoveUserFromGroup", map[string]any{"UserPoolId": f.pool, "Username": f.user, "GroupName": "beta"})
+	h.mustCall("DeleteGroup", map[string]any{"UserPoolId": f.pool, "GroupName": "zeta"})
+	_, e = h.call("DeleteGroup", map[string]any{"UserPoolId": f.pool, "GroupName": "zeta"})
+	wantErr(t, e, "ResourceNotFoundException", "Group not found.")
+	out = h.mustCall("ListUsersInGroup", map[string]any{"UserPoolId": f.pool, "GroupName": "beta"})
+	if len(out["Users"].([]any)) != 0 {
+		t.Fatalf("removed user still listed: %v", out)
+	}
+	if id, _ = claims(); !slices.Equal(strs(id["cognito:groups"]), []string{"gamma", "alpha"}) {
+		t.Fatalf("after removal cognito:groups %v", id["cognito:groups"])
+	}
+	// Deleting the user removes its memberships; the store stays consistent.
+	h.mustCall("AdminDeleteUser", map[string]any{"UserPoolId": f.pool, "Username": f.user})
+	out = h.mustCall("ListUsersInGroup", map[string]any{"UserPoolId": f.pool, "GroupName": "gamma"})
+	if len(out["Users"].([]any)) != 0 {
+		t.Fatalf("deleted user still listed: %v", out)
+	}
+	if err := h.srv.store.View(store.Check); err != nil {
+		t.Fatal(err)
+	}
+}
