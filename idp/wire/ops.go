@@ -536,18 +536,7 @@ func opListDevices(svc *userpool.Service, c *call, in *listDevicesIn) (any, *use
 	}
 	out := []map[string]any{}
 	for _, d := range ds {
-		status := "not_remembered"
-		if d.Remembered {
-			status = "remembered"
-		}
-		out = append(out, map[string]any{
-			"DeviceKey": d.Key,
-			"DeviceAttributes": []attribute{
-				{Name: "device_status", Value: "valid"}, {Name: "device_name", Value: d.Name}, {Name: "dev:device_remembered_status", Value: status},
-			},
-			"DeviceCreateDate": epoch(d.CreatedAt), "DeviceLastModifiedDate": epoch(d.ModifiedAt),
-			"DeviceLastAuthenticatedDate": epoch(d.LastAuthAt),
-		})
+		out = append(out, deviceOut(d))
 	}
 	res := map[string]any{"Devices": out}
 	if next != "" {

@@ -23,8 +23,11 @@ var appOperations = map[string]opHandler{
 	"ListUsersInGroup":         handle(opListUsersInGroup),
 }
 
-func init() {
-	for k, v := range appOperations {
+func init() { register(appOperations) }
+
+// register adds operations to the dispatch table at start-up.
+func register(ops map[string]opHandler) {
+	for k, v := range ops {
 		if operations[k] != nil {
 			panic("idp/wire: operation " + k + " registered twice")
 		}
