@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -72,13 +73,26 @@ func TestGetTokensFromRefreshTokenRotation(t *testing.T) {
 	}
 	// The old token works during the grace period (a client's retry)…
 	h.clock.Advance(5 * time.Second)
-	if _, e := refresh(r1, nil); e != nil {
+	out, e = refresh(r1, nil)
+	if e != nil {
 		t.Fatalf("old token within grace: %v", e)
 	}
-	// …and not after it.
+	r3 := tokensOf(t, out)["RefreshToken"].(string)
+	// The retry does not kill r2 at once (the client may hold either)…
+	out, e = refresh(r2, nil)
+	if e != nil {
+		t.Fatalf("r2 after a retry with r1: %v", e)
+	}
+	r4 := tokensOf(t, out)["RefreshToken"].(string)
+	// …but neither r1 nor r2 outlive r1's grace period.
 	h.clock.Advance(6 * time.Second)
 	_, e = refresh(r1, nil)
 	wantErr(t, e, "NotAuthorizedException", msgBadRefresh)
+	_, e = refresh(r3, nil)
+	wantErr(t, e, "NotAuthorizedException", msgBadRefresh) // r3 was rotated out by r2's use, 6s ago
+	if _, e := refresh(r4, nil); e != nil {
+		t.Fatalf("current token: %v", e)
+	}
 
 	// With grace 0 the old token dies at once; with rotation DISABLED no
 	// refresh token is returned and the same one keeps working.
@@ -258,4 +272,48 @@ func TestGroups(t *testing.T) {
 	if err := h.srv.store.View(store.Check); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestBoltPersistenceApp: groups, memberships, tags, a rotated refresh
+// token with its grace period and a pending reset code survive a restart
+// on the same database file (caldera serve --data).
+func TestBoltPersistenceApp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idp.db")
+	open := func() *harness {
+		st, err := OpenBoltStore(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newHarness(t, func(o *Options) { o.Store = st })
+	}
+	h := open()
+	f := h.fixture(PoolConfig{Tags: map[string]string{"k": "v"}}, ClientConfig{ExplicitAuthFlows: pwFlows,
+		RefreshTokenRotation: &store.RefreshTokenRotation{Feature: "ENABLED", RetryGracePeriodSeconds: 30}},
+		UserConfig{Attributes: map[string]string{"email": "a@example.com", "email_verified": "true"}})
+	h.mustCall("CreateGroup", map[string]any{"UserPoolId": f.pool, "GroupName": "g", "Precedence": 3})
+	h.mustCall("AdminAddUserToGroup", map[string]any{"UserPoolId": f.pool, "Username": f.user, "GroupName": "g"})
+	r1 := h.pwSignIn(f, f.user, f.password)["RefreshToken"].(string)
+	r2 := tokensOf(t, h.mustCall("GetTokensFromRefreshToken", map[string]any{"RefreshToken": r1, "ClientId": f.client}))["RefreshToken"].(string)
+	h.mustCall("ForgotPassword", map[string]any{"ClientId": f.client, "Username": f.user})
+	code := h.srv.LastCode(f.pool, f.user)
+	h.http.Close()
+	if err := h.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	h2 := open()
+	h2.clock.t = h.clock.Now()
+	for _, tok := range []string{r1, r2} { // r1 still within its grace period
+		out := tokensOf(t, h2.mustCall("GetTokensFromRefreshToken", map[string]any{"RefreshToken": tok, "ClientId": f.client}))
+		id, err := h2.srv.VerifyToken(out["IdToken"].(string))
+		if err != nil || !slices.Equal(id["cognito:groups"].([]any), []any{"g"}) {
+			t.Fatalf("groups after restart %v (%v)", id["cognito:groups"], err)
+		}
+	}
+	tags := h2.mustCall("ListTagsForResource", map[string]any{"ResourceArn": "arn:aws:cognito-idp:us-east-1:000000000000:userpool/" + f.pool})["Tags"]
+	if strMap(tags)["k"] != "v" {
+		t.Fatalf("tags after restart %v", tags)
+	}
+	h2.mustCall("ConfirmForgotPassword", map[string]any{"ClientId": f.client, "Username": f.user, "ConfirmationCode": code, "Password": "After-Restart-1"})
+	h2.pwSignIn(f, f.user, "After-Restart-1")
 }

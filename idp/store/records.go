@@ -168,10 +168,16 @@ type Origin struct {
 	IssuedAt    time.Time
 	ExpiresAt   time.Time
 	Revoked     bool
-	// PrevHash is the hash of the refresh token that rotation replaced;
-	// it is accepted until PrevUntil (the client's grace period).
-	PrevHash  []byte    `json:",omitempty"`
-	PrevUntil time.Time `json:",omitempty"`
+	// Retired are the refresh tokens that rotation replaced and that stay
+	// valid for the client's grace period.
+	Retired []RetiredRefresh `json:",omitempty"`
+}
+
+// RetiredRefresh is a rotated-out refresh token's hash and the end of its
+// grace period.
+type RetiredRefresh struct {
+	Hash  []byte
+	Until time.Time
 }
 
 // Failures counts a user's consecutive failed sign-in proofs; a user with

@@ -16,9 +16,12 @@ package tokens
 
 import (
 	"crypto"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -283,4 +286,22 @@ func RefreshHash(secret []byte) []byte {
 // RefreshMatches reports in constant time whether secret hashes to hash.
 func RefreshMatches(secret, hash []byte) bool {
 	return subtle.ConstantTimeCompare(RefreshHash(secret), hash) == 1
+}
+
+// Certificate returns a self-signed X.509 certificate (base64 of its DER)
+// of the issuer's public key with common name cn, valid for ten years from
+// now: what GetSigningCertificate answers.
+func (is *Issuer) Certificate(cn string, now time.Time) (string, error) {
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: cn},
+		NotBefore:    now.Add(-time.Minute),
+		NotAfter:     now.AddDate(10, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &is.key.PublicKey, is.key)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(der), nil
 }

@@ -40,6 +40,8 @@ type PoolConfig struct {
 	// FirstAuthFactors are the USER_AUTH first factors: "PASSWORD" (default),
 	// "EMAIL_OTP", "SMS_OTP".
 	FirstAuthFactors []string `json:"firstAuthFactors,omitempty"`
+	// Tags are the pool's UserPoolTags (kept, nothing more).
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // ClientConfig describes an app client for CreateClient and the seed file.
@@ -114,6 +116,9 @@ func (s *Service) CreatePool(cfg PoolConfig) (*store.Pool, *Error) {
 			return nil, errParam("Invalid username or alias attribute %q", a)
 		}
 	}
+	if err := checkTags(cfg.Tags); err != nil {
+		return nil, err
+	}
 	pol := DefaultPasswordPolicy
 	if cfg.PasswordPolicy != nil {
 		pol = *cfg.PasswordPolicy
@@ -127,7 +132,7 @@ func (s *Service) CreatePool(cfg PoolConfig) (*store.Pool, *Error) {
 		SoftwareTokenMFA: cfg.SoftwareTokenMFA, SMSMFA: cfg.SMSMFA, EmailMFA: cfg.EmailMFA,
 		UsernameAttributes: cfg.UsernameAttributes, AliasAttributes: cfg.AliasAttributes,
 		AutoVerified: cfg.AutoVerifiedAttributes, Device: cfg.DeviceConfiguration,
-		PasswordPolicy: pol, FirstFactors: cfg.FirstAuthFactors,
+		PasswordPolicy: pol, FirstFactors: cfg.FirstAuthFactors, Tags: maps.Clone(cfg.Tags),
 	}
 	if mfa != "OFF" && !p.SoftwareTokenMFA && !p.SMSMFA && !p.EmailMFA {
 		p.SoftwareTokenMFA = true

@@ -31,6 +31,32 @@ func checkRotation(r *store.RefreshTokenRotation) *Error {
 	return nil
 }
 
+// rotate retires an origin's current refresh token before a new one
+// replaces it. Rotated from the current token, the retired one stays valid
+// for grace; rotated from a retired one (a client's retry), the current
+// one stays valid as long as that retry's grace lasts, so that neither
+// copy of a response the client may have lost is dead at once. Expired
+// entries are dropped.
+func rotate(o *store.Origin, now time.Time, grace time.Duration, fromRetired bool) {
+	var keep []store.RetiredRefresh
+	until := now.Add(grace)
+	if fromRetired {
+		until = time.Time{} // the latest grace still running
+	}
+	for _, r := range o.Retired {
+		if now.Before(r.Until) {
+			keep = append(keep, r)
+			if fromRetired && r.Until.After(until) {
+				until = r.Until
+			}
+		}
+	}
+	if grace > 0 && now.Before(until) {
+		keep = append(keep, store.RetiredRefresh{Hash: o.RefreshHash, Until: until})
+	}
+	o.Retired = keep
+}
+
 // RefreshInput is GetTokensFromRefreshToken's request.
 type RefreshInput struct {
 	RefreshToken string
@@ -107,13 +133,8 @@ func (s *Service) GetTokensFromRefreshToken(in RefreshInput) (*TokenSet, *Error)
 		if secret == nil {
 			return nil
 		}
+		rotate(o, s.now(), time.Duration(cl.RefreshRotation.RetryGracePeriodSeconds)*time.Second, prev)
 		now := s.now()
-		if !prev {
-			o.PrevHash, o.PrevUntil = nil, time.Time{}
-			if g := cl.RefreshRotation.RetryGracePeriodSeconds; g > 0 {
-				o.PrevHash, o.PrevUntil = o.RefreshHash, now.Add(time.Duration(g)*time.Second)
-			}
-		}
 		ttl := cl.RefreshTTL
 		if ttl <= 0 {
 			ttl = defaultRefreshTokenTTL

@@ -707,7 +707,7 @@ func (s *Service) refreshOrigin(tx store.Tx, token string) (*store.Origin, error
 }
 
 // refreshOriginPrev is refreshOrigin that also reports whether the token
-// was the replaced one.
+// was one that rotation replaced (still in its grace period).
 func (s *Service) refreshOriginPrev(tx store.Tx, token string) (*store.Origin, bool, error) {
 	jti, secret, ok := tokens.ParseRefresh(token)
 	if !ok || jti == "" {
@@ -724,8 +724,10 @@ func (s *Service) refreshOriginPrev(tx store.Tx, token string) (*store.Origin, b
 	if tokens.RefreshMatches(secret, o.RefreshHash) {
 		return o, false, nil
 	}
-	if len(o.PrevHash) > 0 && now.Before(o.PrevUntil) && tokens.RefreshMatches(secret, o.PrevHash) {
-		return o, true, nil
+	for _, r := range o.Retired {
+		if now.Before(r.Until) && tokens.RefreshMatches(secret, r.Hash) {
+			return o, true, nil
+		}
 	}
 	return nil, false, nil
 }

@@ -95,6 +95,7 @@ type createUserPoolIn struct {
 		SignInPolicy   *struct{ AllowedFirstAuthFactors []string }
 	}
 	SmsConfiguration map[string]any
+	UserPoolTags     map[string]string
 }
 
 func opCreateUserPool(svc *userpool.Service, c *call, in *createUserPoolIn) (any, *userpool.Error) {
@@ -104,7 +105,7 @@ func opCreateUserPool(svc *userpool.Service, c *call, in *createUserPoolIn) (any
 	cfg := userpool.PoolConfig{
 		Name: in.PoolName, MFA: in.MfaConfiguration, UsernameAttributes: in.UsernameAttributes,
 		AliasAttributes: in.AliasAttributes, AutoVerifiedAttributes: in.AutoVerifiedAttributes,
-		DeviceConfiguration: in.DeviceConfiguration, SMSMFA: in.SmsConfiguration != nil && in.MfaConfiguration != "" && in.MfaConfiguration != "OFF",
+		DeviceConfiguration: in.DeviceConfiguration, Tags: in.UserPoolTags, SMSMFA: in.SmsConfiguration != nil && in.MfaConfiguration != "" && in.MfaConfiguration != "OFF",
 	}
 	if in.Policies != nil {
 		cfg.PasswordPolicy = in.Policies.PasswordPolicy
@@ -137,6 +138,9 @@ func poolOut(p *store.Pool) map[string]any {
 	}
 	if p.Device != nil {
 		out["DeviceConfiguration"] = p.Device
+	}
+	if len(p.Tags) > 0 {
+		out["UserPoolTags"] = p.Tags
 	}
 	return out
 }
