@@ -111,6 +111,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, wellKnownJWKSPathSuffix):
 		h.serveJWKS(w, r)
 		return
+	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, wellKnownOpenIDPathSuffix):
+		h.serveDiscovery(w, r)
+		return
 	case r.Method == http.MethodGet && r.URL.Path == OutboxPath:
 		h.serveOutbox(w, r)
 		return
