@@ -48,6 +48,29 @@ type (
 	VerifyAuthChallengeInput = userpool.VerifyAuthChallengeInput
 	// VerifyAuthChallengeOutput says whether the answer was right.
 	VerifyAuthChallengeOutput = userpool.VerifyAuthChallengeOutput
+
+	// Triggers are the pre sign-up, post confirmation and pre token
+	// generation triggers as Go functions.
+	Triggers = userpool.Triggers
+	// TriggerEvent is what every trigger input shares.
+	TriggerEvent = userpool.TriggerEvent
+	// PreSignUpInput is the pre sign-up event's request.
+	PreSignUpInput = userpool.PreSignUpInput
+	// PreSignUpOutput is the pre sign-up event's response.
+	PreSignUpOutput = userpool.PreSignUpOutput
+	// PostConfirmationInput is the post confirmation event's request.
+	PostConfirmationInput = userpool.PostConfirmationInput
+	// PreTokenGenerationInput is the pre token generation (V2_0) request.
+	PreTokenGenerationInput = userpool.PreTokenGenerationInput
+	// PreTokenGenerationOutput is the pre token generation response.
+	PreTokenGenerationOutput = userpool.PreTokenGenerationOutput
+	// ClaimsAndScopeOverrideDetails are the changes a pre token
+	// generation trigger asks for.
+	ClaimsAndScopeOverrideDetails = userpool.ClaimsAndScopeOverrideDetails
+	// TokenGeneration is the change of one token.
+	TokenGeneration = userpool.TokenGeneration
+	// GroupConfiguration is a user's groups, roles and preferred role.
+	GroupConfiguration = userpool.GroupConfiguration
 )
 
 // DefaultPasswordPolicy is the policy of a pool created without one.

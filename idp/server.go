@@ -75,6 +75,11 @@ type Options struct {
 	// CustomAuth answers the CUSTOM_AUTH flow; without it CUSTOM_AUTH is
 	// refused as Cognito refuses it for a pool without triggers.
 	CustomAuth CustomAuth
+	// Triggers are Cognito's other Lambda triggers as Go functions: pre
+	// sign-up, post confirmation and pre token generation (event version
+	// 2: claims of both tokens and groups). HTTPTriggers forwards them to
+	// URLs.
+	Triggers Triggers
 }
 
 // Store persists the server's records in transactions; see package
@@ -151,6 +156,7 @@ func New(opts Options) (*Server, error) {
 		Store: s.store, Issuer: issuer, SealKey: sealKey, Clock: s.clock, Rand: s.opts.Rand, Logger: s.log,
 		Region: opts.Region, SessionTTL: opts.SessionTTL, TimestampSkew: opts.TimestampSkew,
 		MaxFailures: opts.MaxFailures, Lockout: opts.Lockout, CustomAuth: opts.CustomAuth,
+		Triggers: opts.Triggers,
 	})
 	if err != nil {
 		return nil, err

@@ -13,7 +13,7 @@ import (
 	"github.com/caldera-srp/caldera/idp"
 )
 
-const serveUsage = `Usage: caldera serve [--addr HOST:PORT] [--data FILE] [--seed FILE] [--endpoint URL] [--region R] [-v]
+const serveUsage = `Usage: caldera serve [--addr HOST:PORT] [--data FILE] [--seed FILE] [--endpoint URL] [--region R] [--trigger NAME=URL]... [-v]
 
 Runs a local Cognito-compatible identity provider that really verifies SRP
 (package idp). Clients reach it with an endpoint override: the AWS JSON 1.1
@@ -24,6 +24,13 @@ State is in memory unless --data names a database file (bbolt), which keeps
 pools, clients, users, devices and keys across restarts. --seed applies a JSON
 seed file (see idp.Seed) at every start; what exists already is kept. The
 seeded pools, clients (with secrets) and users are printed as JSON on stdout.
+
+--trigger NAME=URL (repeatable) forwards a Cognito Lambda trigger to an HTTP
+endpoint: the server POSTs the trigger's event JSON, as Lambda would receive
+it, and applies the "response" of the JSON answered. NAME is one of
+PreSignUp, PostConfirmation, PreTokenGeneration (event version 2),
+DefineAuthChallenge, CreateAuthChallenge, VerifyAuthChallengeResponse (the
+last three together).
 
 Flags:
 `
@@ -43,10 +50,22 @@ func serveMain(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) i
 	endpoint := fs.String("endpoint", "", "base URL clients use, for token issuers (default http://<addr>)")
 	region := fs.String("region", idp.DefaultRegion, "region prefix of new pool ids")
 	verbose := fs.Bool("v", false, "log every request to stderr")
+	var triggers stringList
+	fs.Var(&triggers, "trigger", "forward a trigger to an HTTP endpoint: NAME=URL (repeatable)")
 	if code, done := parseFlags(fs, args, stderr, serveUsage, false); done {
 		return code
 	}
 	opts := idp.Options{Endpoint: *endpoint, Region: *region}
+	if len(triggers) > 0 {
+		urls, err := idp.ParseTriggerFlags(triggers)
+		if err == nil {
+			opts.Triggers, opts.CustomAuth, err = idp.HTTPTriggers(urls, nil)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "caldera serve: %v\n", err)
+			return 2
+		}
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
@@ -97,4 +116,14 @@ func serveMain(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) i
 		return 1
 	}
 	return 0
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return fmt.Sprint(*l) }
+
+func (l *stringList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }

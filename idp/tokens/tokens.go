@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"strings"
 	"time"
@@ -178,6 +179,13 @@ type Grant struct {
 	Groups        []string
 	Roles         []string
 	PreferredRole string
+	// IDClaims and AccessClaims are added to the tokens (overriding what
+	// is there) after IDSuppress and AccessSuppress are removed; Scope,
+	// when set, replaces the access token's scope. They carry a pre token
+	// generation trigger's answer; the caller keeps reserved claims out.
+	IDClaims, AccessClaims     map[string]any
+	IDSuppress, AccessSuppress []string
+	Scope                      *string
 }
 
 // Pair is a signed ID and access token.
@@ -242,6 +250,17 @@ func (is *Issuer) Mint(g Grant) (Pair, error) {
 	}
 	if g.PreferredRole != "" {
 		id["cognito:preferred_role"] = g.PreferredRole
+	}
+	for _, c := range g.IDSuppress {
+		delete(id, c)
+	}
+	for _, c := range g.AccessSuppress {
+		delete(access, c)
+	}
+	maps.Copy(id, g.IDClaims)
+	maps.Copy(access, g.AccessClaims)
+	if g.Scope != nil {
+		access["scope"] = *g.Scope
 	}
 	idTok, err := is.Sign(id)
 	if err != nil {

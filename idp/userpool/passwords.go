@@ -151,7 +151,7 @@ func (s *Service) ConfirmForgotPassword(in ConfirmForgotPasswordInput) *Error {
 	if err != nil {
 		return err
 	}
-	return s.update(func(tx store.Tx) error {
+	if err := s.update(func(tx store.Tx) error {
 		cur, err := store.GetUser(tx, u.PoolID, u.Username)
 		if err != nil {
 			return err
@@ -169,8 +169,12 @@ func (s *Service) ConfirmForgotPassword(in ConfirmForgotPasswordInput) *Error {
 			nu.Salt, nu.V = v.Salt, v.V
 			nu.ResetCode, nu.ResetExpires = "", time.Time{}
 			nu.Status = store.StatusConfirmed
+			u = nu
 		})
-	})
+	}); err != nil {
+		return err
+	}
+	return s.postConfirmation(SourcePostConfirmForgot, cl.ID, u)
 }
 
 // ChangePassword changes the password of an access token's user after

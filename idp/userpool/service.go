@@ -47,6 +47,8 @@ type Config struct {
 	Lockout       time.Duration
 	// CustomAuth answers CUSTOM_AUTH (refused without it).
 	CustomAuth CustomAuth
+	// Triggers are the other Lambda triggers, as Go functions.
+	Triggers Triggers
 }
 
 // Service is the user-pool domain. It is safe for concurrent use and holds

@@ -599,7 +599,7 @@ func (s *Service) issueTokens(tx store.Tx, endpoint string, sess *session, cl *s
 // mint signs the ID and access tokens of a committed sign-in (RSA, outside
 // every lock and transaction).
 func (s *Service) mint(m *mintPlan) (*AuthResult, *Error) {
-	ts, err := s.signTokens(m.endpoint, m.client, m.user, m.origin)
+	ts, err := s.signTokens(m.endpoint, m.client, m.user, m.origin, SourceTokenAuthentication, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -607,7 +607,10 @@ func (s *Service) mint(m *mintPlan) (*AuthResult, *Error) {
 	return &AuthResult{ChallengeParameters: map[string]string{}, AuthenticationResult: ts}, nil
 }
 
-func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o *store.Origin) (*TokenSet, *Error) {
+// signTokens signs the ID and access tokens of a sign-in (origin o) with
+// the user's groups, after the pre token generation trigger (source is
+// its triggerSource).
+func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o *store.Origin, source string, metadata map[string]string) (*TokenSet, *Error) {
 	accessTTL, idTTL := cl.AccessTTL, cl.IDTTL
 	if accessTTL <= 0 {
 		accessTTL = defaultAccessTokenTTL
@@ -623,9 +626,18 @@ func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o
 	if err := s.addGroupClaims(&g, u); err != nil {
 		return nil, err
 	}
-	pair, err := s.issuer.Mint(g)
+	ch, err := s.preTokenGeneration(source, cl.ID, TriggerUser{PoolID: u.PoolID, ClientID: cl.ID, Username: u.Username, Attributes: u.Attrs},
+		&g.Groups, &g.Roles, &g.PreferredRole, metadata)
 	if err != nil {
-		return nil, errInternal(err)
+		return nil, err
+	}
+	if ch != nil {
+		g.IDClaims, g.AccessClaims, g.IDSuppress, g.AccessSuppress = ch.idAdd, ch.accessAdd, ch.idSuppress, ch.accessSuppress
+		g.Scope = accessScope(ch.scopesAdd, ch.scopesSuppress)
+	}
+	pair, merr := s.issuer.Mint(g)
+	if merr != nil {
+		return nil, errInternal(merr)
 	}
 	return &TokenSet{AccessToken: pair.AccessToken, IdToken: pair.IDToken, ExpiresIn: int64(accessTTL / time.Second), TokenType: "Bearer"}, nil
 }
@@ -691,7 +703,7 @@ func (s *Service) refreshAuth(endpoint string, cl *store.Client, p map[string]st
 	if err := checkSecretHash(cl, p["SECRET_HASH"], p["USERNAME"], u.Username, u.Sub); err != nil {
 		return nil, err
 	}
-	ts, err := s.signTokens(endpoint, cl, u, o)
+	ts, err := s.signTokens(endpoint, cl, u, o, SourceTokenRefresh, nil)
 	if err != nil {
 		return nil, err
 	}

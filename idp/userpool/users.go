@@ -193,11 +193,24 @@ func (s *Service) SignUp(in SignUpInput) (*store.User, *CodeDelivery, *Error) {
 	if cerr != nil {
 		return nil, nil, errInternal(cerr)
 	}
-	u, err := s.createUser(cl.PoolID, UserConfig{
-		Username: in.Username, Password: in.Password, Unconfirmed: true, Attributes: in.Attributes,
-	}, func(u *store.User) { u.ConfirmCode, u.CodeExpires = code, s.now().Add(24*time.Hour) })
+	pre, err := s.preSignUp(cl, in.Username, in.Attributes)
 	if err != nil {
 		return nil, nil, err
+	}
+	u, err := s.createUser(cl.PoolID, UserConfig{
+		Username: in.Username, Password: in.Password, Unconfirmed: !pre.AutoConfirmUser, Attributes: in.Attributes,
+	}, func(u *store.User) {
+		if pre.AutoConfirmUser {
+			autoVerify(u, pre)
+			return
+		}
+		u.ConfirmCode, u.CodeExpires = code, s.now().Add(24*time.Hour)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if pre.AutoConfirmUser {
+		return u, nil, nil
 	}
 	medium, attr := "EMAIL", "email"
 	if u.Attrs["email"] == "" {
@@ -222,7 +235,8 @@ func (s *Service) ConfirmSignUp(in ConfirmSignUpInput) *Error {
 	if err := checkSecretHash(cl, in.SecretHash, in.Username); err != nil {
 		return err
 	}
-	return s.update(func(tx store.Tx) error {
+	var confirmed *store.User
+	err = s.update(func(tx store.Tx) error {
 		p, err := store.GetPool(tx, cl.PoolID)
 		if err != nil {
 			return err
@@ -250,8 +264,13 @@ func (s *Service) ConfirmSignUp(in ConfirmSignUpInput) *Error {
 					nu.Attrs[a+"_verified"] = "true"
 				}
 			}
+			confirmed = nu
 		})
 	})
+	if err != nil {
+		return err
+	}
+	return s.postConfirmation(SourcePostConfirmSignUp, cl.ID, confirmed)
 }
 
 // MFASettings lists a user's enabled MFA factors and preferred one, as

@@ -358,7 +358,11 @@ func opSignUp(svc *userpool.Service, c *call, in *signUpIn) (any, *userpool.Erro
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"UserConfirmed": false, "UserSub": u.Sub, "CodeDeliveryDetails": cd}, nil
+	out := map[string]any{"UserConfirmed": u.Status == store.StatusConfirmed, "UserSub": u.Sub}
+	if cd != nil { // none when a pre sign-up trigger confirmed the user
+		out["CodeDeliveryDetails"] = cd
+	}
+	return out, nil
 }
 
 type confirmSignUpIn struct {
