@@ -29,15 +29,15 @@ type Triggers struct {
 
 // Trigger sources, as Cognito names them in triggerSource.
 const (
-	SourcePreSignUp              = "PreSignUp_SignUp"
-	SourcePostConfirmSignUp      = "PostConfirmation_ConfirmSignUp"
-	SourcePostConfirmForgot      = "PostConfirmation_ConfirmForgotPassword"
-	SourceTokenAuthentication    = "TokenGeneration_Authentication"
-	SourceTokenRefresh           = "TokenGeneration_RefreshTokens"
-	SourceTokenNewPassword       = "TokenGeneration_NewPasswordChallenge"
-	SourceDefineAuthChallenge    = "DefineAuthChallenge_Authentication"
-	SourceCreateAuthChallenge    = "CreateAuthChallenge_Authentication"
-	SourceVerifyAuthChallenge    = "VerifyAuthChallengeResponse_Authentication"
+	SourcePreSignUp           = "PreSignUp_SignUp"
+	SourcePostConfirmSignUp   = "PostConfirmation_ConfirmSignUp"
+	SourcePostConfirmForgot   = "PostConfirmation_ConfirmForgotPassword"
+	SourceTokenAuthentication = "TokenGeneration_Authentication"
+	SourceTokenRefresh        = "TokenGeneration_RefreshTokens"
+	SourceTokenNewPassword    = "TokenGeneration_NewPasswordChallenge"
+	SourceDefineAuthChallenge = "DefineAuthChallenge_Authentication"
+	SourceCreateAuthChallenge = "CreateAuthChallenge_Authentication"
+	SourceVerifyAuthChallenge = "VerifyAuthChallengeResponse_Authentication"
 )
 
 // TriggerEvent is what every trigger input shares: the common fields of
