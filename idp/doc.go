@@ -7,9 +7,18 @@
 // A Server is an http.Handler speaking the AWS JSON 1.1 protocol of
 // AWSCognitoIdentityProviderService (POST / with X-Amz-Target; errors as
 // non-2xx {"__type", "message"}, docs/protocol.md §7 and §9). It also serves each
-// pool's JSON Web Key Set at /<poolId>/.well-known/jwks.json and the local
-// outbox of SMS and e-mail codes at /_caldera/outbox?pool=&username=. The
-// operations answered are listed by Operations.
+// pool's JSON Web Key Set at /<poolId>/.well-known/jwks.json, its OpenID
+// Connect discovery document at /<poolId>/.well-known/openid-configuration
+// and the local outbox of SMS and e-mail codes at
+// /_caldera/outbox?pool=&username=. The operations answered are listed by
+// Operations (and in the README's server section): sign-in and refresh
+// (GetTokensFromRefreshToken with the client's RefreshTokenRotation),
+// sign-up, password reset and change, the signed-in user's attributes and
+// devices, MFA, the admin operations on users and devices, groups (whose
+// names, roles and preferred role the tokens carry, ordered by
+// precedence), ListUsers with Cognito's filter syntax, ListUserPools,
+// ListUserPoolClients, and pool and client management with tags. Any other
+// operation answers UnknownOperationException naming it.
 //
 // This package composes the layers below it (docs/architecture.md, "idp:
 // the local server's layers"): idp/wire (the AWS JSON 1.1 front end),
@@ -54,7 +63,11 @@
 // The Go API sets a server up without HTTP: CreatePool, CreateClient,
 // CreateUser, ApplySeed (and ReadSeedFile), and reads what it would have
 // sent with Outbox and LastCode. CUSTOM_AUTH runs the CustomAuth hooks of
-// Options in place of Lambda triggers.
+// Options in place of Lambda triggers, and Options.Triggers holds the pre
+// sign-up, post confirmation and pre token generation triggers (V2 event:
+// both tokens' claims and the groups; reserved claims cannot be changed).
+// HTTPTriggers forwards any of them to an HTTP endpoint with the event JSON
+// a Lambda function would receive (caldera serve --trigger NAME=URL).
 //
 // It is a test double, not a production identity service: there is no
 // request signing check, no rate limiting beyond the lockout, and one
