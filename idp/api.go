@@ -71,6 +71,10 @@ type (
 	TokenGeneration = userpool.TokenGeneration
 	// GroupConfiguration is a user's groups, roles and preferred role.
 	GroupConfiguration = userpool.GroupConfiguration
+	// CustomMessageInput is the custom message event's request.
+	CustomMessageInput = userpool.CustomMessageInput
+	// CustomMessageOutput is the custom message event's response.
+	CustomMessageOutput = userpool.CustomMessageOutput
 )
 
 // DefaultPasswordPolicy is the policy of a pool created without one.

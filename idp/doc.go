@@ -64,8 +64,9 @@
 // CreateUser, ApplySeed (and ReadSeedFile), and reads what it would have
 // sent with Outbox and LastCode. CUSTOM_AUTH runs the CustomAuth hooks of
 // Options in place of Lambda triggers, and Options.Triggers holds the pre
-// sign-up, post confirmation and pre token generation triggers (V2 event:
-// both tokens' claims and the groups; reserved claims cannot be changed).
+// sign-up, post confirmation, pre token generation (V2 event: both tokens'
+// claims and the groups; reserved claims cannot be changed) and custom
+// message triggers.
 // HTTPTriggers forwards any of them to an HTTP endpoint with the event JSON
 // a Lambda function would receive (caldera serve --trigger NAME=URL).
 //

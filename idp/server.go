@@ -76,9 +76,9 @@ type Options struct {
 	// refused as Cognito refuses it for a pool without triggers.
 	CustomAuth CustomAuth
 	// Triggers are Cognito's other Lambda triggers as Go functions: pre
-	// sign-up, post confirmation and pre token generation (event version
-	// 2: claims of both tokens and groups). HTTPTriggers forwards them to
-	// URLs.
+	// sign-up, post confirmation, pre token generation (event version 2:
+	// claims of both tokens and groups) and custom message. HTTPTriggers
+	// forwards them to URLs.
 	Triggers Triggers
 }
 

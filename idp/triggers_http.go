@@ -24,12 +24,13 @@ const (
 	TriggerDefineAuthChallenge = "DefineAuthChallenge"
 	TriggerCreateAuthChallenge = "CreateAuthChallenge"
 	TriggerVerifyAuthChallenge = "VerifyAuthChallengeResponse"
+	TriggerCustomMessage       = "CustomMessage"
 )
 
 // TriggerNames lists the triggers HTTPTriggers can forward.
 var TriggerNames = []string{
 	TriggerPreSignUp, TriggerPostConfirmation, TriggerPreTokenGeneration,
-	TriggerDefineAuthChallenge, TriggerCreateAuthChallenge, TriggerVerifyAuthChallenge,
+	TriggerDefineAuthChallenge, TriggerCreateAuthChallenge, TriggerVerifyAuthChallenge, TriggerCustomMessage,
 }
 
 // httpTriggerTimeout bounds one trigger call (Cognito waits 5 seconds for
@@ -72,6 +73,11 @@ func HTTPTriggers(urls map[string]string, client *http.Client) (t Triggers, cust
 	if urls[TriggerPreTokenGeneration] != "" {
 		t.PreTokenGeneration = func(ctx context.Context, in PreTokenGenerationInput) (out PreTokenGenerationOutput, err error) {
 			return out, h.call(ctx, TriggerPreTokenGeneration, "2", in.TriggerEvent, in, &out)
+		}
+	}
+	if urls[TriggerCustomMessage] != "" {
+		t.CustomMessage = func(ctx context.Context, in CustomMessageInput) (out CustomMessageOutput, err error) {
+			return out, h.call(ctx, TriggerCustomMessage, "1", in.TriggerEvent, in, &out)
 		}
 	}
 	n := 0

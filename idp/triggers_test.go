@@ -40,6 +40,8 @@ func (l *lambdaEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "blocked domain", http.StatusForbidden)
 			return
 		}
+	case "/custom-message":
+		ev["response"] = map[string]any{"emailMessage": "Hello " + attrs["email"].(string) + ", your code is {####}.", "emailSubject": "Your code", "smsMessage": "code {####}"}
 	case "/post-confirmation":
 	case "/pre-token":
 		gc, _ := req["groupConfiguration"].(map[string]any)
@@ -99,7 +101,7 @@ func TestHTTPTriggers(t *testing.T) {
 	ts := httptest.NewServer(le)
 	defer ts.Close()
 	flags := []string{"PreSignUp=" + ts.URL + "/pre-signup", "PostConfirmation=" + ts.URL + "/post-confirmation", "PreTokenGeneration=" + ts.URL + "/pre-token",
-		"DefineAuthChallenge=" + ts.URL + "/define", "CreateAuthChallenge=" + ts.URL + "/create", "VerifyAuthChallengeResponse=" + ts.URL + "/verify"}
+		"DefineAuthChallenge=" + ts.URL + "/define", "CreateAuthChallenge=" + ts.URL + "/create", "VerifyAuthChallengeResponse=" + ts.URL + "/verify", "CustomMessage=" + ts.URL + "/custom-message"}
 	urls, err := ParseTriggerFlags(flags)
 	if err != nil {
 		t.Fatal(err)
@@ -163,6 +165,13 @@ func TestHTTPTriggers(t *testing.T) {
 	if out["UserConfirmed"] != false {
 		t.Fatalf("SignUp %v", out)
 	}
+	msgs := h.srv.Outbox(f.pool, "manual")
+	if m := msgs[len(msgs)-1]; m.Text != "Hello m@example.com, your code is "+m.Code+"." || m.Subject != "Your code" {
+		t.Fatalf("custom message %+v", m)
+	}
+	if s := le.sources(); s[len(s)-1] != "CustomMessage_SignUp" {
+		t.Fatalf("sources %v", s)
+	}
 	h.mustCall("ConfirmSignUp", map[string]any{"ClientId": f.client, "Username": "manual", "ConfirmationCode": h.srv.LastCode(f.pool, "manual")})
 	if s := le.sources(); s[len(s)-1] != "PostConfirmation_ConfirmSignUp" {
 		t.Fatalf("sources %v", s)
@@ -180,7 +189,7 @@ func TestHTTPTriggers(t *testing.T) {
 	tokensOf(t, out)
 
 	// Bad flags.
-	for _, bad := range [][]string{{"CustomMessage=" + ts.URL}, {"PreSignUp"}, {"PreSignUp=ftp://x"}, {"DefineAuthChallenge=" + ts.URL}} {
+	for _, bad := range [][]string{{"PostAuthentication=" + ts.URL}, {"PreSignUp"}, {"PreSignUp=ftp://x"}, {"DefineAuthChallenge=" + ts.URL}} {
 		u, err := ParseTriggerFlags(bad)
 		if err == nil {
 			_, _, err = HTTPTriggers(u, nil)

@@ -29,8 +29,8 @@ seeded pools, clients (with secrets) and users are printed as JSON on stdout.
 endpoint: the server POSTs the trigger's event JSON, as Lambda would receive
 it, and applies the "response" of the JSON answered. NAME is one of
 PreSignUp, PostConfirmation, PreTokenGeneration (event version 2),
-DefineAuthChallenge, CreateAuthChallenge, VerifyAuthChallengeResponse (the
-last three together).
+CustomMessage (the text of the outbox's messages), DefineAuthChallenge,
+CreateAuthChallenge, VerifyAuthChallengeResponse (the last three together).
 
 Flags:
 `

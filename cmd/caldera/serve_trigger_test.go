@@ -30,7 +30,7 @@ func TestServeTrigger(t *testing.T) {
 	defer hook.Close()
 
 	var errb bytes.Buffer
-	if code := serveMain([]string{"--trigger", "CustomMessage=" + hook.URL}, io.Discard, &errb, nil); code != 2 || !strings.Contains(errb.String(), "unsupported trigger") {
+	if code := serveMain([]string{"--trigger", "PostAuthentication=" + hook.URL}, io.Discard, &errb, nil); code != 2 || !strings.Contains(errb.String(), "unsupported trigger") {
 		t.Fatalf("bad --trigger: exit %d, %s", code, errb.String())
 	}
 

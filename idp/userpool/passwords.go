@@ -118,7 +118,7 @@ func (s *Service) sendResetCode(u *store.User, reset bool) (*CodeDelivery, *Erro
 	if medium == "" {
 		return nil, nil
 	}
-	s.outbox.send(s.message(u, medium, "FORGOT_PASSWORD", code))
+	s.send(s.message(u, medium, "FORGOT_PASSWORD", code))
 	return delivery(u, medium, attr), nil
 }
 
@@ -272,7 +272,7 @@ func (s *Service) ResendConfirmationCode(clientID, secretHash, username string) 
 	if u.Attrs["email"] == "" {
 		medium, attr = "SMS", "phone_number"
 	}
-	s.outbox.send(s.message(u, medium, "SIGN_UP", code))
+	s.send(s.message(u, medium, "SIGN_UP", code))
 	return delivery(u, medium, attr), nil
 }
 

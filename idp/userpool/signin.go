@@ -118,7 +118,7 @@ func (s *Service) finish(endpoint string, o *outcome) (*AuthResult, *Error) {
 		s.sessions.put(o.next, now)
 	}
 	if o.msg != nil {
-		s.outbox.send(*o.msg)
+		s.send(*o.msg)
 	}
 	switch {
 	case o.custom != nil:

@@ -25,6 +25,10 @@ type Triggers struct {
 	// PreTokenGeneration runs before every ID and access token pair is
 	// signed (event version 2: both tokens, and groups).
 	PreTokenGeneration func(ctx context.Context, in PreTokenGenerationInput) (PreTokenGenerationOutput, error)
+	// CustomMessage writes the text of the SMS and e-mail messages (sign-up
+	// and verification codes, temporary passwords, reset and MFA codes)
+	// that go to the outbox, as Message.Text and Message.Subject.
+	CustomMessage func(ctx context.Context, in CustomMessageInput) (CustomMessageOutput, error)
 }
 
 // Trigger sources, as Cognito names them in triggerSource.
@@ -266,4 +270,88 @@ func autoVerify(u *store.User, pre PreSignUpOutput) {
 	if pre.AutoVerifyPhone && u.Attrs["phone_number"] != "" {
 		u.Attrs["phone_number_verified"] = "true"
 	}
+}
+
+// CustomMessageInput is the custom message event's request: the code (or
+// temporary password) is left out, as in Cognito, and stands as
+// CodeParameter in the messages the trigger writes.
+type CustomMessageInput struct {
+	TriggerEvent      `json:"-"`
+	UserAttributes    map[string]string `json:"userAttributes"`
+	CodeParameter     string            `json:"codeParameter"`
+	UsernameParameter string            `json:"usernameParameter,omitempty"`
+	LinkParameter     string            `json:"linkParameter,omitempty"`
+	ClientMetadata    map[string]string `json:"clientMetadata"`
+}
+
+// CustomMessageOutput is the custom message event's response.
+type CustomMessageOutput struct {
+	SMSMessage   string `json:"smsMessage"`
+	EmailMessage string `json:"emailMessage"`
+	EmailSubject string `json:"emailSubject"`
+}
+
+// Code and user-name placeholders of custom messages.
+const (
+	codePlaceholder     = "{####}"
+	usernamePlaceholder = "{username}"
+)
+
+// customMessageSource is the triggerSource of a message's purpose.
+func customMessageSource(purpose string) string {
+	switch purpose {
+	case "SIGN_UP":
+		return "CustomMessage_SignUp"
+	case "ADMIN_CREATE_USER":
+		return "CustomMessage_AdminCreateUser"
+	case "FORGOT_PASSWORD":
+		return "CustomMessage_ForgotPassword"
+	case "VERIFY_ATTRIBUTE":
+		return "CustomMessage_VerifyUserAttribute"
+	}
+	return "CustomMessage_Authentication" // SMS_MFA, EMAIL_OTP, SMS_OTP
+}
+
+// send puts a message in the outbox after the custom message trigger (when
+// configured) has written its text: the code replaces {####} (and, for a
+// temporary password, the user name replaces {username}). It runs after
+// the operation's commit and outside every lock; a failing trigger is
+// logged and the message kept without text, as the operation has already
+// taken effect.
+func (s *Service) send(m Message) {
+	hook := s.cfg.Triggers.CustomMessage
+	if hook == nil {
+		s.outbox.send(m)
+		return
+	}
+	attrs := map[string]string{}
+	s.view(func(tx store.Tx) error {
+		if u, err := store.GetUser(tx, m.PoolID, m.Username); err == nil && u != nil {
+			attrs = maps.Clone(u.Attrs)
+		}
+		return nil
+	})
+	in := CustomMessageInput{
+		TriggerEvent:   TriggerEvent{TriggerSource: customMessageSource(m.Purpose), User: TriggerUser{PoolID: m.PoolID, Username: m.Username, Attributes: maps.Clone(attrs)}},
+		UserAttributes: attrs, CodeParameter: codePlaceholder, ClientMetadata: map[string]string{},
+	}
+	if m.Purpose == "ADMIN_CREATE_USER" {
+		in.UsernameParameter = usernamePlaceholder
+	}
+	out, err := hook(context.Background(), in)
+	if err != nil {
+		s.log.Warn("idp: custom message trigger", "purpose", m.Purpose, "err", err)
+		s.outbox.send(m)
+		return
+	}
+	text := out.EmailMessage
+	if m.Medium == "SMS" {
+		text = out.SMSMessage
+	} else {
+		m.Subject = out.EmailSubject
+	}
+	if text != "" {
+		m.Text = strings.NewReplacer(codePlaceholder, m.Code, usernamePlaceholder, m.Username).Replace(text)
+	}
+	s.outbox.send(m)
 }

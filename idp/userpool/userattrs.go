@@ -145,7 +145,7 @@ func (s *Service) UpdateUserAttributes(accessToken string, attrs []Attribute) ([
 		return nil, err
 	}
 	for _, m := range msgs {
-		s.outbox.send(m)
+		s.send(m)
 	}
 	return out, nil
 }
@@ -173,7 +173,7 @@ func (s *Service) GetUserAttributeVerificationCode(accessToken, attr string) (*C
 	if err != nil {
 		return nil, err
 	}
-	s.outbox.send(msg)
+	s.send(msg)
 	return out, nil
 }
 

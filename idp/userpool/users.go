@@ -81,7 +81,7 @@ func (s *Service) AdminCreateUser(in AdminCreateUserInput) (*store.User, *Error)
 		if in.SMS || u.Attrs["email"] == "" {
 			medium = "SMS"
 		}
-		s.outbox.send(s.message(u, medium, "ADMIN_CREATE_USER", pw))
+		s.send(s.message(u, medium, "ADMIN_CREATE_USER", pw))
 	}
 	return u, nil
 }
@@ -216,7 +216,7 @@ func (s *Service) SignUp(in SignUpInput) (*store.User, *CodeDelivery, *Error) {
 	if u.Attrs["email"] == "" {
 		medium, attr = "SMS", "phone_number"
 	}
-	s.outbox.send(s.message(u, medium, "SIGN_UP", code))
+	s.send(s.message(u, medium, "SIGN_UP", code))
 	return u, &CodeDelivery{AttributeName: attr, DeliveryMedium: medium, Destination: maskDestination(medium, u.Attrs[attr])}, nil
 }
 
