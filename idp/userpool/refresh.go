@@ -102,7 +102,12 @@ func (s *Service) GetTokensFromRefreshToken(in RefreshInput) (*TokenSet, *Error)
 	}
 	var o *store.Origin
 	var u *store.User
-	if err := s.update(func(tx store.Tx) error {
+	// Without rotation nothing is written: a read transaction will do.
+	run := s.view
+	if secret != nil {
+		run = s.update
+	}
+	if err := run(func(tx store.Tx) error {
 		var err error
 		var prev bool
 		if o, prev, err = s.refreshOriginPrev(tx, in.RefreshToken); err != nil {
