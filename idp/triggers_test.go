@@ -206,8 +206,13 @@ func TestHTTPTriggers(t *testing.T) {
 func TestPreTokenGenerationReserved(t *testing.T) {
 	var answer PreTokenGenerationOutput
 	var fail error
+	var mu sync.Mutex
+	var seen []PreTokenGenerationInput
 	h := newHarness(t, func(o *Options) {
 		o.Triggers.PreTokenGeneration = func(_ context.Context, in PreTokenGenerationInput) (PreTokenGenerationOutput, error) {
+			mu.Lock()
+			seen = append(seen, in)
+			mu.Unlock()
 			return answer, fail
 		}
 	})
@@ -229,5 +234,23 @@ func TestPreTokenGenerationReserved(t *testing.T) {
 	fail = nil
 	if e := signIn(); e != nil {
 		t.Fatal(e)
+	}
+	// The trigger sees the sign-in's source and ClientMetadata; a
+	// NEW_PASSWORD_REQUIRED answer is TokenGeneration_NewPasswordChallenge.
+	h.mustCall("InitiateAuth", map[string]any{"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": f.client, "ClientMetadata": map[string]string{"k": "v"},
+		"AuthParameters": map[string]string{"USERNAME": f.user, "PASSWORD": f.password}})
+	last := seen[len(seen)-1]
+	if last.TriggerSource != "TokenGeneration_Authentication" || last.ClientMetadata["k"] != "v" || last.User.Username != f.user || last.UserAttributes["sub"] == "" {
+		t.Fatalf("trigger input %+v", last)
+	}
+	if _, err := h.srv.CreateUser(f.pool, UserConfig{Username: "temp", Password: "Temp-Pass-1", Temporary: true}); err != nil {
+		t.Fatal(err)
+	}
+	out := h.mustCall("InitiateAuth", map[string]any{"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": f.client, "AuthParameters": map[string]string{"USERNAME": "temp", "PASSWORD": "Temp-Pass-1"}})
+	if _, e := h.respond(f, "NEW_PASSWORD_REQUIRED", out["Session"], map[string]any{"USERNAME": "temp", "NEW_PASSWORD": "Perm-Pass-1"}); e != nil {
+		t.Fatal(e)
+	}
+	if src := seen[len(seen)-1].TriggerSource; src != "TokenGeneration_NewPasswordChallenge" {
+		t.Fatalf("source %q", src)
 	}
 }

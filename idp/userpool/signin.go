@@ -89,6 +89,8 @@ type mintPlan struct {
 	origin   *store.Origin
 	refresh  string
 	device   *NewDeviceMetadata
+	source   string            // the pre token generation triggerSource
+	metadata map[string]string // ClientMetadata, for the trigger
 }
 
 // step runs fn in a write transaction and then finishes its outcome. fn
@@ -590,16 +592,24 @@ func (s *Service) issueTokens(tx store.Tx, endpoint string, sess *session, cl *s
 	if err := store.PutOrigin(tx, o); err != nil {
 		return nil, err
 	}
+	source := SourceTokenAuthentication
+	switch {
+	case sess.newPasswordDone:
+		source = SourceTokenNewPassword
+	case sess.deviceDone:
+		source = SourceTokenDevice
+	}
 	return &outcome{mint: &mintPlan{
 		endpoint: endpoint, client: cl, user: u, origin: o,
 		refresh: tokens.EncodeRefresh(o.JTI, secret), device: meta,
+		source: source, metadata: sess.metadata,
 	}}, nil
 }
 
 // mint signs the ID and access tokens of a committed sign-in (RSA, outside
 // every lock and transaction).
 func (s *Service) mint(m *mintPlan) (*AuthResult, *Error) {
-	ts, err := s.signTokens(m.endpoint, m.client, m.user, m.origin, SourceTokenAuthentication, nil)
+	ts, err := s.signTokens(m.endpoint, m.client, m.user, m.origin, m.source, m.metadata)
 	if err != nil {
 		return nil, err
 	}

@@ -39,6 +39,7 @@ const (
 	SourceTokenAuthentication = "TokenGeneration_Authentication"
 	SourceTokenRefresh        = "TokenGeneration_RefreshTokens"
 	SourceTokenNewPassword    = "TokenGeneration_NewPasswordChallenge"
+	SourceTokenDevice         = "TokenGeneration_AuthenticateDevice"
 	SourceDefineAuthChallenge = "DefineAuthChallenge_Authentication"
 	SourceCreateAuthChallenge = "CreateAuthChallenge_Authentication"
 	SourceVerifyAuthChallenge = "VerifyAuthChallengeResponse_Authentication"
