@@ -193,3 +193,30 @@ func (s *Server) VerifyToken(token string) (Claims, error) { return s.svc.Verify
 
 // JWKS returns the key set that verifies the server's tokens.
 func (s *Server) JWKS() JWKSet { return s.svc.JWKS() }
+
+// GroupConfig describes a group for CreateGroup and the seed file.
+type GroupConfig struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	RoleArn     string `json:"roleArn,omitempty"`
+	// Precedence ranks the group in the cognito:groups claim (lowest
+	// first); nil ranks it last.
+	Precedence *int64 `json:"precedence,omitempty"`
+	// Members are user names (or aliases) put in the group by the seed.
+	Members []string `json:"members,omitempty"`
+}
+
+var errGroupExists = &Error{Type: "GroupExistsException"}
+
+// CreateGroup creates a group in a pool (its Members are not added: see
+// AddUserToGroup). A group of that name already there is a
+// GroupExistsException.
+func (s *Server) CreateGroup(poolID string, g GroupConfig) error {
+	_, err := s.svc.CreateGroup(userpool.GroupInput{PoolID: poolID, Name: g.Name, Description: &g.Description, RoleArn: &g.RoleArn, Precedence: g.Precedence})
+	return errOf(err)
+}
+
+// AddUserToGroup puts a user in a group.
+func (s *Server) AddUserToGroup(poolID, username, group string) error {
+	return errOf(s.svc.AdminAddUserToGroup(poolID, username, group))
+}

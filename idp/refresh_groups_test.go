@@ -1,6 +1,8 @@
 package idp
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -316,4 +318,39 @@ func TestBoltPersistenceApp(t *testing.T) {
 	}
 	h2.mustCall("ConfirmForgotPassword", map[string]any{"ClientId": f.client, "Username": f.user, "ConfirmationCode": code, "Password": "After-Restart-1"})
 	h2.pwSignIn(f, f.user, "After-Restart-1")
+}
+
+// TestSeedGroups: a seed file declares groups with members; applying it
+// again keeps them; the tokens carry them by precedence.
+func TestSeedGroups(t *testing.T) {
+	h := newHarness(t, nil)
+	path := filepath.Join(t.TempDir(), "seed.json")
+	seed := `{"pools": [{"id": "us-east-1_Seeded", "name": "seeded",
+	  "clients": [{"id": "seededclient", "name": "app", "explicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"]}],
+	  "users": [{"username": "sam", "password": "Sam-Pass-1!"}],
+	  "groups": [{"name": "staff", "members": ["sam"]},
+	             {"name": "admins", "precedence": 0, "roleArn": "arn:aws:iam::123456789012:role/admin", "members": ["sam"]}]}]}`
+	if err := os.WriteFile(path, []byte(seed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sd, err := ReadSeedFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := h.srv.ApplySeed(sd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := fixture{pool: "us-east-1_Seeded", client: "seededclient", user: "sam", password: "Sam-Pass-1!"}
+	id, err := h.srv.VerifyToken(h.pwSignIn(f, f.user, f.password)["IdToken"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(id["cognito:groups"].([]any), []any{"admins", "staff"}) || id["cognito:preferred_role"] != "arn:aws:iam::123456789012:role/admin" {
+		t.Fatalf("claims %v", id)
+	}
+	if err := h.srv.AddUserToGroup(f.pool, "nobody", "staff"); !errors.Is(err, ErrUserNotFound) {
+		t.Fatalf("AddUserToGroup unknown user: %v", err)
+	}
 }
