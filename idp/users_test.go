@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -239,6 +240,15 @@ func TestAdminUserAndDeviceOperations(t *testing.T) {
 	}
 	_, e = h.call("AdminListUserAuthEvents", map[string]any{"UserPoolId": f.pool, "Username": "nobody"})
 	wantErr(t, e, "UserNotFoundException", msgUserNotExist)
+	// Required members are checked first (botocore's required lists).
+	_, e = h.call("AdminGetUser", map[string]any{"UserPoolId": f.pool})
+	wantErr(t, e, "InvalidParameterException", "1 validation error detected: Value null at 'username' failed to satisfy constraint: Member must not be null")
+	_, e = h.call("AdminDisableUser", map[string]any{"Username": f.user})
+	wantErr(t, e, "InvalidParameterException", "1 validation error detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null")
+	_, e = h.call("AdminAddUserToGroup", map[string]any{"UserPoolId": f.pool, "Username": f.user})
+	wantErr(t, e, "InvalidParameterException", "1 validation error detected: Value null at 'groupName' failed to satisfy constraint: Member must not be null")
+	_, e = h.call("AdminEnableUser", map[string]any{"UserPoolId": f.pool, "Username": strings.Repeat("x", 129)})
+	wantErr(t, e, "InvalidParameterException", "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must have length less than or equal to 128")
 	_, e = h.call("AdminLinkProviderForUser", map[string]any{"UserPoolId": f.pool,
 		"DestinationUser": map[string]string{"ProviderName": "Cognito", "ProviderAttributeValue": f.user},
 		"SourceUser":      map[string]string{"ProviderName": "Google", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "1"}})
