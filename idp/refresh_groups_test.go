@@ -168,6 +168,8 @@ func TestGroups(t *testing.T) {
 	wantErr(t, e, "InvalidParameterException", "")
 	_, e = h.call("CreateGroup", map[string]any{"UserPoolId": f.pool, "GroupName": "bad", "RoleArn": "not-an-arn-but-long-enough"})
 	wantErr(t, e, "InvalidParameterException", "")
+	_, e = h.call("CreateGroup", map[string]any{"GroupName": "x"})
+	wantErr(t, e, "InvalidParameterException", "1 validation error detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null")
 	_, e = h.call("CreateGroup", map[string]any{"UserPoolId": "us-east-1_nope", "GroupName": "x"})
 	wantErr(t, e, "ResourceNotFoundException", "User pool us-east-1_nope does not exist.")
 	_, e = h.call("GetGroup", map[string]any{"UserPoolId": f.pool, "GroupName": "nope"})

@@ -75,6 +75,10 @@ func TestPasswordOperations(t *testing.T) {
 	h.clock.Advance(time.Hour + time.Second)
 	wantErr(t, confirm(h.srv.LastCode(f.pool, f.user), "Reset-Horse-5"), "ExpiredCodeException", "Invalid code provided, please request a code again.")
 
+	_, e = h.call("ForgotPassword", map[string]any{"Username": f.user})
+	wantErr(t, e, "InvalidParameterException", "1 validation error detected: Value null at 'clientId' failed to satisfy constraint: Member must not be null")
+	_, e = h.call("ConfirmForgotPassword", map[string]any{"ClientId": f.client, "Username": f.user, "Password": "Reset-Horse-9"})
+	wantErr(t, e, "InvalidParameterException", "1 validation error detected: Value null at 'confirmationCode' failed to satisfy constraint: Member must not be null")
 	_, e = h.call("ForgotPassword", map[string]any{"ClientId": f.client, "Username": "nobody"})
 	wantErr(t, e, "UserNotFoundException", "Username/client id combination not found.")
 	h.srv.CreateUser(f.pool, UserConfig{Username: "nomail", Password: f.password})

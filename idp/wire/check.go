@@ -43,3 +43,16 @@ func (in *adminUserIn) check() *userpool.Error {
 func (in *userGroupIn) check() *userpool.Error {
 	return required(field{"userPoolId", in.UserPoolId, maxPoolID}, field{"username", in.Username, maxUsername}, field{"groupName", in.GroupName, 128})
 }
+
+func (in *groupIn) check() *userpool.Error {
+	return required(field{"userPoolId", in.UserPoolId, maxPoolID}, field{"groupName", in.GroupName, 128})
+}
+
+func (in *clientUserIn) check() *userpool.Error {
+	return required(field{"clientId", in.ClientId, 128}, field{"username", in.Username, maxUsername})
+}
+
+func (in *confirmForgotIn) check() *userpool.Error {
+	return required(field{"clientId", in.ClientId, 128}, field{"username", in.Username, maxUsername},
+		field{"confirmationCode", in.ConfirmationCode, 2048}, field{"password", in.Password, 256})
+}
