@@ -30,18 +30,35 @@ func randomBytes(tb testing.TB, n int) []byte {
 	return buf
 }
 
+// eachKernel runs f as impl=caldera-KERNEL for every internal/mont kernel this
+// CPU runs, default first: ifma (AVX-512 IFMA, for the exponentiations), adx
+// (MULX/ADCX/ADOX), purego (math/bits), with mont.ForceKernel.
+func eachKernel(b *testing.B, f func(b *testing.B)) {
+	for _, k := range mont.Kernels() {
+		b.Run("impl=caldera-"+k, func(b *testing.B) {
+			restore, err := mont.ForceKernel(k)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer restore()
+			b.ReportAllocs()
+			f(b)
+		})
+	}
+}
+
 // BenchmarkClaim measures one whole PASSWORD_VERIFIER claim (docs/protocol.md
-// §3), a fresh 1024-bit a and A = g^a included. impl=caldera reuses one
-// client (Regenerate draws the fresh a) and appends the signature into a
-// caller buffer, the allocation-free path; impl=caldera-oneshot is the
-// convenient NewClient + PasswordClaim.
+// §3), a fresh 1024-bit a and A = g^a included. impl=caldera-KERNEL reuses
+// one client (Regenerate draws the fresh a) and appends the signature into a
+// caller buffer, the allocation-free path, once per internal/mont kernel this
+// CPU runs (see eachKernel); impl=caldera-oneshot is the convenient NewClient
+// + PasswordClaim on the default kernel.
 func BenchmarkClaim(b *testing.B) {
 	params := &srp.PasswordClaimParams{
 		PoolName: "KO6fcefgd", UserIDForSRP: "username", Password: "Password123",
 		SRPB: benchB, Salt: benchSalt, SecretBlock: benchSecretBlock, Timestamp: benchTS,
 	}
-	b.Run("impl=caldera", func(b *testing.B) {
-		b.ReportAllocs()
+	eachKernel(b, func(b *testing.B) {
 		c, err := srp.Cognito().NewClient(nil)
 		if err != nil {
 			b.Fatal(err)
@@ -85,8 +102,7 @@ func BenchmarkClaim(b *testing.B) {
 
 // benchFixedBase measures g^e mod N for random n-byte exponents.
 func benchFixedBase(b *testing.B, n int) {
-	b.Run("impl=caldera", func(b *testing.B) {
-		b.ReportAllocs()
+	eachKernel(b, func(b *testing.B) {
 		g := srp.Cognito()
 		e := randomBytes(b, n)
 		for b.Loop() {
@@ -146,8 +162,7 @@ func BenchmarkS(b *testing.B) {
 	baseBytes[0] &= 0x7f
 	e := randomBytes(b, 129)
 	e[0] = 1 // 1025 bits
-	b.Run("impl=caldera", func(b *testing.B) {
-		b.ReportAllocs()
+	eachKernel(b, func(b *testing.B) {
 		m, err := mont.NewModulus(nb)
 		if err != nil {
 			b.Fatal(err)

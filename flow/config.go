@@ -22,9 +22,20 @@ const (
 	UserPasswordAuth      AuthFlow = "USER_PASSWORD_AUTH"
 	RefreshTokenAuth      AuthFlow = "REFRESH_TOKEN_AUTH"
 	AdminUserPasswordAuth AuthFlow = "ADMIN_USER_PASSWORD_AUTH"
+	// GetTokensFromRefreshToken is no AuthFlow on the wire: the machine
+	// sends the GetTokensFromRefreshToken operation instead of
+	// InitiateAuth, Cognito's refresh that may rotate the refresh token
+	// (GetTokensFromRefreshTokenRequest in the API model, botocore
+	// cognito-idp 2016-04-18). It sends ClientSecret itself, not
+	// SECRET_HASH, so Config.Username is not needed; it takes no context
+	// data.
+	GetTokensFromRefreshToken AuthFlow = "GetTokensFromRefreshToken"
 )
 
-var flows = [...]AuthFlow{UserSRPAuth, CustomAuth, CustomAuthSRP, UserAuth, UserPasswordAuth, RefreshTokenAuth, AdminUserPasswordAuth}
+var flows = [...]AuthFlow{UserSRPAuth, CustomAuth, CustomAuthSRP, UserAuth, UserPasswordAuth, RefreshTokenAuth, AdminUserPasswordAuth, GetTokensFromRefreshToken}
+
+// isRefresh reports whether f signs in with a refresh token.
+func (f AuthFlow) isRefresh() bool { return f == RefreshTokenAuth || f == GetTokensFromRefreshToken }
 
 // wire returns the AuthFlow value sent to the service.
 func (f AuthFlow) wire() string {
@@ -84,7 +95,8 @@ type Config struct {
 	// PreferredChallenge is USER_AUTH's PREFERRED_CHALLENGE (PASSWORD_SRP,
 	// PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN), optional.
 	PreferredChallenge string
-	// RefreshToken is required for RefreshTokenAuth.
+	// RefreshToken is required for RefreshTokenAuth and
+	// GetTokensFromRefreshToken.
 	RefreshToken string
 	// Admin uses AdminInitiateAuth and AdminRespondToAuthChallenge (with
 	// UserPoolId); the transport must sign requests with AWS credentials.
@@ -97,6 +109,20 @@ type Config struct {
 	// ClientMetadata is passed through with every InitiateAuth and
 	// RespondToAuthChallenge.
 	ClientMetadata map[string]string
+	// AnalyticsEndpointID is the Amazon Pinpoint endpoint id sent as
+	// AnalyticsMetadata with every InitiateAuth and RespondToAuthChallenge
+	// (and their Admin variants) of the sign-in, optional.
+	AnalyticsEndpointID string
+	// UserContextData is the end user's context for Cognito's threat
+	// protection, sent with every InitiateAuth and RespondToAuthChallenge of
+	// the sign-in. A server that signs its users in must give each user's
+	// own IP address here, or the pool sees the server. Not with Admin:
+	// the Admin operations take ContextData.
+	UserContextData *UserContextData
+	// ContextData is UserContextData's counterpart for the Admin
+	// operations (AdminInitiateAuth, AdminRespondToAuthChallenge); only
+	// with Admin.
+	ContextData *ContextData
 	// Rand is the source of randomness (SRP exponents, device secrets).
 	// Nil means crypto/rand.Reader.
 	Rand io.Reader
@@ -166,7 +192,91 @@ func (c *Config) validateBase() (poolName string, err error) {
 	if c.DevicePolicy < ConfirmDevice || c.DevicePolicy > IgnoreDevice {
 		return "", c.configError("DevicePolicy", "is unknown")
 	}
+	if err := c.validateContext(); err != nil {
+		return "", err
+	}
 	return poolName, nil
+}
+
+// UserContextData is the end user's context that InitiateAuth and
+// RespondToAuthChallenge carry for Cognito's threat protection (the
+// UserContextDataType of the API). Both fields are personal data:
+// LoggingTransport and RedactJSON redact them.
+type UserContextData struct {
+	// IPAddress is the end user's IP address, as the server saw it.
+	IPAddress string
+	// EncodedData is the device fingerprint collected by Cognito's
+	// JavaScript or mobile context-data library, opaque here.
+	EncodedData string
+}
+
+// ContextData is the end user's context that the Admin sign-in operations
+// carry (the ContextDataType of the API). IPAddress, ServerName and
+// ServerPath are required by the API; HTTPHeaders is sent even when empty.
+// LoggingTransport and RedactJSON redact the IP address, the encoded data
+// and the header values.
+type ContextData struct {
+	IPAddress   string
+	ServerName  string // the server's host name, e.g. "www.example.com"
+	ServerPath  string // the path the user signed in at, e.g. "/login"
+	HTTPHeaders []HTTPHeader
+	EncodedData string
+}
+
+// HTTPHeader is one header of the end user's request, for ContextData.
+type HTTPHeader struct {
+	Name  string
+	Value string
+}
+
+// maxContextText bounds each context-data string (Cognito's StringType has
+// no length limit in the model; 8 KiB is far beyond any header or
+// fingerprint) and maxContextHeaders the headers.
+const (
+	maxContextText    = 8 << 10
+	maxContextHeaders = 64
+)
+
+func (c *Config) validateContext() error {
+	long := func(ss ...string) bool {
+		for _, s := range ss {
+			if len(s) > maxContextText || !utf8.ValidString(s) {
+				return true
+			}
+		}
+		return false
+	}
+	if long(c.AnalyticsEndpointID) {
+		return c.configError("AnalyticsEndpointID", "is not UTF-8 or longer than 8 KiB")
+	}
+	if u := c.UserContextData; u != nil {
+		if c.Admin {
+			return c.configError("UserContextData", "is for user operations: give ContextData with Admin")
+		}
+		if long(u.IPAddress, u.EncodedData) {
+			return c.configError("UserContextData", "has a field that is not UTF-8 or longer than 8 KiB")
+		}
+	}
+	if d := c.ContextData; d != nil {
+		if !c.Admin {
+			return c.configError("ContextData", "is for the Admin operations: give UserContextData")
+		}
+		if d.IPAddress == "" || d.ServerName == "" || d.ServerPath == "" {
+			return c.configError("ContextData", "needs IPAddress, ServerName and ServerPath")
+		}
+		if len(d.HTTPHeaders) > maxContextHeaders {
+			return c.configError("ContextData", "has more than 64 HTTPHeaders")
+		}
+		if long(d.IPAddress, d.ServerName, d.ServerPath, d.EncodedData) {
+			return c.configError("ContextData", "has a field that is not UTF-8 or longer than 8 KiB")
+		}
+		for _, h := range d.HTTPHeaders {
+			if h.Name == "" || long(h.Name, h.Value) {
+				return c.configError("ContextData", "has a header without name, or not UTF-8, or longer than 8 KiB")
+			}
+		}
+	}
+	return nil
 }
 
 // Cognito's limits: user names of at most 128 characters, passwords of at
@@ -202,12 +312,15 @@ func (c *Config) validate() (string, error) {
 		return "", c.configError("Flow", "ADMIN_USER_PASSWORD_AUTH needs Admin")
 	}
 	switch c.Flow {
-	case RefreshTokenAuth:
+	case RefreshTokenAuth, GetTokensFromRefreshToken:
 		if c.RefreshToken == "" {
 			return "", c.configError("RefreshToken", "is empty")
 		}
-		if c.ClientSecret != "" && c.Username == "" {
+		if c.Flow == RefreshTokenAuth && c.ClientSecret != "" && c.Username == "" {
 			return "", c.configError("Username", "is needed for SECRET_HASH")
+		}
+		if c.Flow == GetTokensFromRefreshToken && c.Admin {
+			return "", c.configError("Flow", "GetTokensFromRefreshToken has no Admin variant")
 		}
 	default:
 		if c.Username == "" {

@@ -11,17 +11,20 @@
 // requests. [Run] drives a machine with a [Transport] and a [Prompter];
 // [Advance] sends requests until the next prompt, for servers that answer
 // prompts in later HTTP requests. [TokenSource] signs in once and refreshes
-// with REFRESH_TOKEN_AUTH.
+// with GetTokensFromRefreshToken (keeping the rotated refresh token, saved
+// through a [TokenStore]) or REFRESH_TOKEN_AUTH.
 //
 // Flows: USER_SRP_AUTH, CUSTOM_AUTH with and without SRP, USER_AUTH (with
 // SELECT_CHALLENGE, PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP; WEB_AUTHN is
-// handed to the caller), USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH and the
-// admin operations. Challenges: PASSWORD_VERIFIER, DEVICE_SRP_AUTH,
+// handed to the caller), USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH,
+// GetTokensFromRefreshToken and the admin operations. Challenges: PASSWORD_VERIFIER, DEVICE_SRP_AUTH,
 // DEVICE_PASSWORD_VERIFIER, SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP, SMS_OTP,
 // SELECT_MFA_TYPE, MFA_SETUP (TOTP and email), NEW_PASSWORD_REQUIRED,
 // CUSTOM_CHALLENGE, SELECT_CHALLENGE and WEB_AUTHN. Every request carries
-// the Session of the answer before it, the caller's ClientMetadata, and,
-// for a client with a secret, SECRET_HASH over that request's own USERNAME.
+// the Session of the answer before it, the caller's ClientMetadata, the
+// sign-in's context ([Config.AnalyticsEndpointID], [Config.UserContextData],
+// or [Config.ContextData] on the admin operations) and, for a client with a
+// secret, SECRET_HASH over that request's own USERNAME.
 //
 // Devices: a remembered [Device] sends DEVICE_KEY and answers the device
 // challenges with a fresh SRP exponent; NewDeviceMetadata is confirmed with
@@ -33,10 +36,13 @@
 // saves what the next step needs and [Restore] resumes it in another process.
 // The saved form never holds the password, an SRP exponent or derived key, a
 // code, a token, a device password or the TOTP secret; the Session's
-// deadline is enforced on restore ([ErrExpired]).
+// deadline is enforced on restore ([ErrExpired]). It does hold the
+// sign-in's context (the end user's IP address among it), which the
+// restoring Config may replace with its own.
 //
-// Logging: [LoggingTransport] logs each call on log/slog with secrets
-// replaced by [Redacted]; [RedactJSON] does the same for any body.
+// Logging: [LoggingTransport] logs each call on log/slog with secrets and
+// the context's personal data (IP addresses, encoded device data, header
+// values) replaced by [Redacted]; [RedactJSON] does the same for any body.
 //
 // Secrets: the password and device password are used only inside package
 // srp, whose arithmetic on them is constant-time. The password itself goes

@@ -62,7 +62,7 @@ func FuzzMachine(f *testing.F) {
 	} {
 		f.Add(seed.flow, seed.r1, seed.r2, seed.r3)
 	}
-	flows := []flow.AuthFlow{flow.UserSRPAuth, flow.CustomAuth, flow.UserAuth, flow.RefreshTokenAuth}
+	flows := []flow.AuthFlow{flow.UserSRPAuth, flow.CustomAuth, flow.UserAuth, flow.RefreshTokenAuth, flow.GetTokensFromRefreshToken}
 	typed := []error{
 		flow.ErrInvalidConfig, flow.ErrMalformedResponse, flow.ErrUnexpectedResponse, flow.ErrMissingSession,
 		flow.ErrNoDevice, flow.ErrInvalidAnswer, flow.ErrNotWaiting, flow.ErrFinished, flow.ErrExpired,
@@ -89,7 +89,7 @@ func FuzzMachine(f *testing.F) {
 			Rand: bytes.NewReader(bytes.Repeat([]byte{0x6b}, 1<<14)),
 			Now:  func() time.Time { return time.Date(2019, 1, 1, 6, 6, 9, 0, time.UTC) },
 		}
-		if af == flow.RefreshTokenAuth {
+		if af == flow.RefreshTokenAuth || af == flow.GetTokensFromRefreshToken {
 			cfg.RefreshToken = "refresh-token"
 		}
 		m, err := flow.New(cfg)

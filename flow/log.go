@@ -14,7 +14,9 @@ const Redacted = "[redacted]"
 
 // redactedKeys are the JSON object keys whose values are secrets, at any
 // depth of a request or answer body: passwords, claims, SECRET_HASH, codes,
-// tokens, Sessions, TOTP secrets, device secrets and WebAuthn assertions.
+// tokens, Sessions, TOTP secrets, device secrets and WebAuthn assertions;
+// and the personal data of UserContextData and ContextData (IP address,
+// encoded device data, header values; header names stay).
 var redactedKeys = map[string]bool{
 	"PASSWORD": true, "NEW_PASSWORD": true, "PASSWORD_CLAIM_SIGNATURE": true,
 	"SECRET_HASH": true, "SMS_MFA_CODE": true, "SOFTWARE_TOKEN_MFA_CODE": true,
@@ -24,6 +26,9 @@ var redactedKeys = map[string]bool{
 	"UserCode": true, "SecretCode": true, "DevicePassword": true,
 	"PasswordVerifier": true, "Salt": true, "Password": true, "ProposedPassword": true,
 	"PreviousPassword": true, "ConfirmationCode": true, "ClientSecret": true,
+	// Personal data of the sign-in's context (UserContextData, ContextData):
+	// the end user's IP address, device fingerprint and request headers.
+	"IpAddress": true, "EncodedData": true, "headerValue": true,
 }
 
 // RedactJSON returns a request or answer body with every secret value

@@ -92,6 +92,7 @@ func New(cfg Config) (*Machine, error) {
 
 func newMachine(cfg Config, poolName string) *Machine {
 	cfg.ClientMetadata = cloneMap(cfg.ClientMetadata)
+	cfg.UserContextData, cfg.ContextData = cloneContext(cfg.UserContextData, cfg.ContextData)
 	m := &Machine{cfg: cfg, poolName: poolName, rand: cfg.Rand, now: cfg.Now, username: cfg.Username}
 	if m.rand == nil {
 		m.rand = rand.Reader
@@ -117,6 +118,19 @@ func cloneMap(in map[string]string) map[string]string {
 	return out
 }
 
+func cloneContext(u *UserContextData, d *ContextData) (*UserContextData, *ContextData) {
+	if u != nil {
+		c := *u
+		u = &c
+	}
+	if d != nil {
+		c := *d
+		c.HTTPHeaders = slices.Clone(d.HTTPHeaders)
+		d = &c
+	}
+	return u, d
+}
+
 // Done reports whether the machine has ended (with a Result or an error).
 func (m *Machine) Done() bool { return m.phase == phaseDone }
 
@@ -129,6 +143,15 @@ func (m *Machine) Start() Step {
 		return m.notWaiting()
 	}
 	c := &m.cfg
+	if c.Flow == GetTokensFromRefreshToken {
+		in := refreshInput{ClientID: c.ClientID, ClientMetadata: c.ClientMetadata,
+			ClientSecret: c.ClientSecret, RefreshToken: c.RefreshToken}
+		if m.device != nil {
+			in.DeviceKey = m.device.DeviceKey
+		}
+		m.phase = phaseInitiate
+		return m.request(OpGetTokensFromRefreshToken, "", in)
+	}
 	p := map[string]string{}
 	switch c.Flow {
 	case RefreshTokenAuth:
@@ -169,6 +192,7 @@ func (m *Machine) Start() Step {
 		p["SECRET_HASH"] = challenge.SecretHash(c.ClientSecret, c.Username, c.ClientID)
 	}
 	in := initiateInput{AuthFlow: c.Flow.wire(), AuthParameters: p, ClientID: c.ClientID, ClientMetadata: c.ClientMetadata}
+	in.AnalyticsMetadata, in.UserContextData, in.ContextData = c.wireContext()
 	op := OpInitiateAuth
 	if c.Admin {
 		op, in.UserPoolID = OpAdminInitiateAuth, c.UserPoolID
@@ -241,6 +265,9 @@ func (m *Machine) receiveError(err error) Step {
 func (m *Machine) opForPhase() Operation {
 	switch m.phase {
 	case phaseInitiate:
+		if m.cfg.Flow == GetTokensFromRefreshToken {
+			return OpGetTokensFromRefreshToken
+		}
 		return m.op(OpInitiateAuth)
 	case phaseRespond:
 		return m.op(OpRespondToAuthChallenge)
@@ -275,6 +302,9 @@ func (m *Machine) receiveAuth(output json.RawMessage) Step {
 	}
 	if out.result != nil {
 		return m.tokensReceived(out.result)
+	}
+	if m.cfg.Flow == GetTokensFromRefreshToken {
+		return m.fail(fmt.Errorf("%w: GetTokensFromRefreshToken answered without AuthenticationResult", ErrUnexpectedResponse))
 	}
 	if out.challengeName == "" {
 		return m.fail(fmt.Errorf("%w: neither a challenge nor tokens", ErrUnexpectedResponse))
@@ -648,12 +678,14 @@ func (m *Machine) tokensReceived(r *authResult) Step {
 		ExpiresIn:    r.ExpiresIn,
 		Expiry:       m.now().Add(time.Duration(r.ExpiresIn) * time.Second),
 	}
-	if m.tokens.RefreshToken == "" && m.cfg.Flow == RefreshTokenAuth {
+	// A refresh answers a new refresh token only when the app client
+	// rotates them; otherwise the one used stays valid.
+	if m.tokens.RefreshToken == "" && m.cfg.Flow.isRefresh() {
 		m.tokens.RefreshToken = m.cfg.RefreshToken
 	}
 	m.session = ""
 	nd := r.NewDeviceMetadata
-	if nd == nil || m.cfg.DevicePolicy == IgnoreDevice || m.cfg.Flow == RefreshTokenAuth {
+	if nd == nil || m.cfg.DevicePolicy == IgnoreDevice || m.cfg.Flow.isRefresh() {
 		return m.finish(nil)
 	}
 	if nd.DeviceKey == "" || nd.DeviceGroupKey == "" {
@@ -781,6 +813,7 @@ func (m *Machine) respond(name challenge.Name, r challenge.Responses) Step {
 		ClientMetadata:     m.cfg.ClientMetadata,
 		Session:            m.session,
 	}
+	in.AnalyticsMetadata, in.UserContextData, in.ContextData = m.cfg.wireContext()
 	if m.cfg.Admin {
 		in.UserPoolID = m.cfg.UserPoolID
 	}

@@ -38,7 +38,7 @@ func isTyped(err error) bool {
 	return false
 }
 
-var propFlows = []AuthFlow{UserSRPAuth, CustomAuth, CustomAuthSRP, UserAuth, UserPasswordAuth, RefreshTokenAuth, AdminUserPasswordAuth}
+var propFlows = []AuthFlow{UserSRPAuth, CustomAuth, CustomAuthSRP, UserAuth, UserPasswordAuth, RefreshTokenAuth, AdminUserPasswordAuth, GetTokensFromRefreshToken}
 
 var propNames = []string{
 	"PASSWORD_VERIFIER", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER", "SMS_MFA", "SOFTWARE_TOKEN_MFA",
@@ -212,6 +212,15 @@ func TestPropertyArbitraryAnswers(t *testing.T) {
 		if rapid.Bool().Draw(t, "device") {
 			cfg.Device = &Device{DeviceKey: "dk", DeviceGroupKey: "dgk", DevicePassword: "dpw"}
 		}
+		if rapid.Bool().Draw(t, "context") { // carried through the restores below
+			cfg.AnalyticsEndpointID = "ep"
+			if cfg.Admin {
+				cfg.ContextData = &ContextData{IPAddress: "192.0.2.1", ServerName: "s", ServerPath: "/",
+					HTTPHeaders: []HTTPHeader{{Name: "User-Agent", Value: "x"}}}
+			} else {
+				cfg.UserContextData = &UserContextData{IPAddress: "192.0.2.1"}
+			}
+		}
 		m, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -234,6 +243,7 @@ func TestPropertyArbitraryAnswers(t *testing.T) {
 				if !cfg.plainPasswordAllowed() && strings.Contains(string(step.Request.Input), propPassword) {
 					t.Fatalf("%s sign-in sent the password in clear: %s", cfg.Flow, step.Request.Input)
 				}
+				checkContext(t, step.Request, cfg)
 				a := drawAnswer(t)
 				if a.err == nil && !a.keep {
 					session = a.session
@@ -247,6 +257,7 @@ func TestPropertyArbitraryAnswers(t *testing.T) {
 					}
 					c := cfg
 					c.Rand = cfg.Rand.(*testRand).clone()
+					c.AnalyticsEndpointID, c.UserContextData, c.ContextData = "", nil, nil
 					if m, err = Restore(c, st, testSealKey); err != nil {
 						t.Fatalf("restore: %v", err)
 					}
@@ -304,6 +315,32 @@ func checkSession(t *rapid.T, r *Request, session string) {
 		if got == "" || got != session {
 			t.Fatalf("%s with Session %q, last answer gave %q", r.Op, got, session)
 		}
+	}
+}
+
+// checkContext checks that every sign-in request carries the context of
+// the Config, also after restores whose Config had none.
+func checkContext(t *rapid.T, r *Request, cfg Config) {
+	switch r.Op {
+	case OpInitiateAuth, OpRespondToAuthChallenge, OpAdminInitiateAuth, OpAdminRespondToAuthChallenge:
+	default:
+		return
+	}
+	var in struct {
+		AnalyticsMetadata *struct{ AnalyticsEndpointId string }
+		UserContextData   *struct{ IpAddress string }
+		ContextData       *struct{ IpAddress string }
+	}
+	if err := json.Unmarshal(r.Input, &in); err != nil {
+		t.Fatalf("request is not JSON: %s", r.Input)
+	}
+	ok := (in.AnalyticsMetadata != nil) == (cfg.AnalyticsEndpointID != "") &&
+		(in.UserContextData != nil) == (cfg.UserContextData != nil) && (in.ContextData != nil) == (cfg.ContextData != nil)
+	if in.UserContextData != nil && in.UserContextData.IpAddress != "192.0.2.1" || in.ContextData != nil && in.ContextData.IpAddress != "192.0.2.1" {
+		ok = false
+	}
+	if !ok {
+		t.Fatalf("%s without the sign-in's context: %s", r.Op, r.Input)
 	}
 }
 

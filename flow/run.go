@@ -89,7 +89,7 @@ var ErrNoPrompter = errors.New("flow: a prompt came and there is no Prompter")
 
 // Token is an OAuth 2.0 token in the shape of golang.org/x/oauth2's Token
 // (AccessToken, TokenType, RefreshToken, Expiry), plus the Cognito ID
-// token. Convert it with a struct literal:
+// token and the user's internal name. Convert it with a struct literal:
 //
 //	oauth2.Token{AccessToken: t.AccessToken, TokenType: t.TokenType,
 //		RefreshToken: t.RefreshToken, Expiry: t.Expiry}
@@ -99,12 +99,34 @@ type Token struct {
 	RefreshToken string
 	Expiry       time.Time
 	IDToken      string
+	// UserID is the internal user name (Result.UserID), which
+	// REFRESH_TOKEN_AUTH's SECRET_HASH needs when the token is loaded
+	// from a TokenStore after a restart.
+	UserID string
 }
 
-// TokenSource signs in once and then refreshes with REFRESH_TOKEN_AUTH
-// before the access token expires. Its Token method has the shape of
+// TokenStore keeps a TokenSource's token across restarts. The refresh token
+// in it is a secret as long-lived as a password: keep it where only its
+// owner can read it. Implementations must be safe for concurrent use.
+type TokenStore interface {
+	// LoadToken returns the saved token, or nil and no error when there is
+	// none. TokenSource calls it once, at its first Token call.
+	LoadToken() (*Token, error)
+	// SaveToken is called with every new token (after a sign-in and after
+	// each refresh). With refresh-token rotation, the refresh token used
+	// stops working after the pool's grace period and only the one in t
+	// does: a store that drops it signs the user out.
+	SaveToken(t *Token) error
+}
+
+// TokenSource signs in once and then refreshes before the access token
+// expires, with GetTokensFromRefreshToken (the default: Cognito's refresh
+// that rotates the refresh token when the app client asks for it) or
+// REFRESH_TOKEN_AUTH. It always keeps the newest refresh token, and hands
+// each new token to Store when one is set. Its Token method has the shape of
 // oauth2.TokenSource's: wrap it in a one-line adapter to use it there. It is
-// safe for concurrent use.
+// safe for concurrent use; set the exported fields before the first Token
+// call.
 type TokenSource struct {
 	ctx       context.Context
 	cfg       Config
@@ -112,16 +134,24 @@ type TokenSource struct {
 	prompter  Prompter
 	// Early is how long before expiry a token is refreshed; default 1 min.
 	Early time.Duration
+	// Refresh is the flow of refreshes: GetTokensFromRefreshToken (when
+	// empty) or RefreshTokenAuth (InitiateAuth; it fails on app clients
+	// that rotate refresh tokens).
+	Refresh AuthFlow
+	// Store, when set, loads the token at the first Token call and saves
+	// every new one.
+	Store TokenStore
 
 	mu     sync.Mutex
+	loaded bool
 	tok    *Token
-	userID string
 	device *Device
 }
 
 // NewTokenSource returns a TokenSource that signs in with cfg through t,
 // answering prompts with p, and uses ctx for every call. When cfg.Devices is
-// set, a new device is remembered there.
+// set, a new device is remembered there and the remembered device is sent
+// with refreshes (DeviceKey).
 func NewTokenSource(ctx context.Context, cfg Config, t Transport, p Prompter) *TokenSource {
 	return &TokenSource{ctx: ctx, cfg: cfg, transport: t, prompter: p, Early: time.Minute}
 }
@@ -135,26 +165,47 @@ func (s *TokenSource) now() time.Time {
 
 // Token returns a valid token: the cached one, a refreshed one, or one from
 // a new sign-in when there is no refresh token or the refresh was refused
-// with NotAuthorizedException.
+// (NotAuthorizedException, RefreshTokenReuseException).
 func (s *TokenSource) Token() (*Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.tok != nil && s.now().Add(s.Early).Before(s.tok.Expiry) {
+	if !s.loaded && s.Store != nil {
+		t, err := s.Store.LoadToken()
+		if err != nil {
+			return nil, fmt.Errorf("flow: loading the token: %w", err)
+		}
+		if t != nil {
+			c := *t
+			s.tok = &c
+		}
+	}
+	s.loaded = true
+	if s.tok != nil && s.tok.AccessToken != "" && s.now().Add(s.Early).Before(s.tok.Expiry) {
 		c := *s.tok
 		return &c, nil
 	}
 	if s.tok != nil && s.tok.RefreshToken != "" {
 		err := s.refresh()
 		if err == nil {
-			c := *s.tok
-			return &c, nil
+			return s.saved()
 		}
-		if !errors.Is(err, ErrNotAuthorized) {
+		if !errors.Is(err, ErrNotAuthorized) && !errors.Is(err, ErrRefreshTokenReuse) {
 			return nil, err
 		}
 	}
 	if err := s.signIn(); err != nil {
 		return nil, err
+	}
+	return s.saved()
+}
+
+// saved hands the new token to the Store and returns a copy.
+func (s *TokenSource) saved() (*Token, error) {
+	if s.Store != nil {
+		c := *s.tok
+		if err := s.Store.SaveToken(&c); err != nil {
+			return nil, fmt.Errorf("flow: saving the token: %w", err)
+		}
 	}
 	c := *s.tok
 	return &c, nil
@@ -174,15 +225,33 @@ func (s *TokenSource) signIn() error {
 			return err
 		}
 	}
-	s.userID, s.device = r.UserID, r.Device
+	s.device = r.Device
 	s.tok = tokenOf(r)
 	return nil
 }
 
 func (s *TokenSource) refresh() error {
 	cfg := s.cfg
-	cfg.Flow, cfg.RefreshToken, cfg.Username, cfg.Password = RefreshTokenAuth, s.tok.RefreshToken, s.userID, ""
+	cfg.Flow, cfg.RefreshToken, cfg.Password = s.Refresh, s.tok.RefreshToken, ""
+	if cfg.Flow == "" {
+		cfg.Flow = GetTokensFromRefreshToken
+	}
+	if !cfg.Flow.isRefresh() {
+		return cfg.configError("TokenSource.Refresh", "is neither GetTokensFromRefreshToken nor RefreshTokenAuth")
+	}
+	if s.tok.UserID != "" {
+		cfg.Username = s.tok.UserID
+	}
 	cfg.Device, cfg.Devices = s.device, nil
+	if cfg.Device == nil && s.cfg.Devices != nil {
+		// After a restart: the device remembered for the user.
+		for _, name := range []string{s.tok.UserID, s.cfg.Username} {
+			if d, err := s.cfg.Devices.Get(s.cfg.UserPoolID, name); name != "" && err == nil {
+				cfg.Device = d
+				break
+			}
+		}
+	}
 	m, err := New(cfg)
 	if err != nil {
 		return err
@@ -191,7 +260,12 @@ func (s *TokenSource) refresh() error {
 	if err != nil {
 		return err
 	}
+	s.device = r.Device
+	userID := s.tok.UserID
 	s.tok = tokenOf(r)
+	if userID != "" {
+		s.tok.UserID = userID // the refresh knows only what the token says
+	}
 	return nil
 }
 
@@ -202,5 +276,6 @@ func tokenOf(r *Result) *Token {
 		RefreshToken: r.Tokens.RefreshToken,
 		Expiry:       r.Tokens.Expiry,
 		IDToken:      r.Tokens.IDToken,
+		UserID:       r.UserID,
 	}
 }

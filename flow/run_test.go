@@ -63,6 +63,7 @@ func TestTokenSourceRefreshesBeforeExpiry(t *testing.T) {
 		Username: "alice@example.com", Password: "pw", Flow: UserPasswordAuth,
 		Now: func() time.Time { return now },
 	}, tr, p)
+	ts.Refresh = RefreshTokenAuth
 	tok, err := ts.Token()
 	if err != nil || tok.AccessToken != "access-1" || tok.RefreshToken != "refresh-1" || !tok.Expiry.Equal(now.Add(time.Hour)) {
 		t.Fatalf("first token %+v, %v", tok, err)

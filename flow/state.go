@@ -55,8 +55,10 @@ var (
 // Session, the user names, the challenge name and parameters, the device key
 // (a reference: never the device password), the pool and client ids and the
 // Session's deadline; never the password, an SRP exponent, a derived key, a
-// code, a token or the TOTP secret. The Session is a bearer credential for
-// the rest of the sign-in: prefer Seal when the state leaves the server.
+// code, a token or the TOTP secret. It holds the sign-in's context
+// (AnalyticsEndpointID, UserContextData, ContextData: personal data). The
+// Session is a bearer credential for the rest of the sign-in: prefer Seal
+// when the state leaves the server.
 func (m *Machine) MarshalBinary() ([]byte, error) {
 	body, err := m.encodeState()
 	if err != nil {
@@ -105,7 +107,10 @@ func (m *Machine) UnmarshalBinary(data []byte) error {
 // app client; its Flow, Username and Password may be empty (the password is
 // only needed if the user picks PASSWORD or PASSWORD_SRP afterwards). A
 // remembered device is taken from cfg.Device or cfg.Devices when its key is
-// the saved one. A state whose Session deadline has passed by cfg.Now gives
+// the saved one. The sign-in's context is the saved one, unless cfg gives
+// its own (cfg.UserContextData or cfg.ContextData, cfg.AnalyticsEndpointID):
+// a server restoring in the user's next request passes that request's
+// address. A state whose Session deadline has passed by cfg.Now gives
 // ErrExpired.
 func Restore(cfg Config, state, key []byte) (*Machine, error) {
 	poolName, err := cfg.validateBase()
@@ -163,6 +168,17 @@ func Restore(cfg Config, state, key []byte) (*Machine, error) {
 		return nil, fmt.Errorf("%w: device", ErrStateMismatch)
 	}
 	cfg.Flow, cfg.Username = AuthFlow(s.flow), s.typedUsername
+	// The context of the request that restores wins (a web server's next
+	// request comes with the user's current address); else the saved one.
+	if cfg.AnalyticsEndpointID == "" {
+		cfg.AnalyticsEndpointID = s.analyticsEndpointID
+	}
+	if cfg.UserContextData == nil && cfg.ContextData == nil {
+		cfg.UserContextData, cfg.ContextData = s.userContext, s.context
+	}
+	if err := cfg.validateContext(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrStateCorrupt, err)
+	}
 	if s.deviceKey == "" {
 		cfg.Device = nil
 	}
@@ -226,6 +242,12 @@ type savedState struct {
 	name                   challenge.Name
 	params                 challenge.Parameters
 	options                []challenge.Name
+	// The sign-in's context (Config.AnalyticsEndpointID, UserContextData,
+	// ContextData), in an optional trailer: a state without it encodes as
+	// before.
+	analyticsEndpointID string
+	userContext         *UserContextData
+	context             *ContextData
 }
 
 func (m *Machine) encodeState() ([]byte, error) {
@@ -275,6 +297,29 @@ func (m *Machine) encodeState() ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(len(m.options)))
 	for _, o := range m.options {
 		str(string(o))
+	}
+	c := &m.cfg
+	if c.AnalyticsEndpointID != "" || c.UserContextData != nil || c.ContextData != nil {
+		// Trailer: analytics id, then a flag and the fields of each
+		// context.
+		str(c.AnalyticsEndpointID)
+		flag(c.UserContextData != nil)
+		if u := c.UserContextData; u != nil {
+			str(u.IPAddress)
+			str(u.EncodedData)
+		}
+		flag(c.ContextData != nil)
+		if d := c.ContextData; d != nil {
+			str(d.IPAddress)
+			str(d.ServerName)
+			str(d.ServerPath)
+			str(d.EncodedData)
+			b = binary.AppendUvarint(b, uint64(len(d.HTTPHeaders)))
+			for _, h := range d.HTTPHeaders {
+				str(h.Name)
+				str(h.Value)
+			}
+		}
 	}
 	return b, nil
 }
@@ -380,6 +425,20 @@ func decodeState(b []byte) (*savedState, error) {
 	n = r.count()
 	for i := 0; i < n && r.err == nil; i++ {
 		s.options = append(s.options, challenge.Name(r.str()))
+	}
+	if r.err == nil && len(r.b) != 0 {
+		s.analyticsEndpointID = r.str()
+		if r.flag() {
+			s.userContext = &UserContextData{IPAddress: r.str(), EncodedData: r.str()}
+		}
+		if r.flag() {
+			d := &ContextData{IPAddress: r.str(), ServerName: r.str(), ServerPath: r.str(), EncodedData: r.str()}
+			n := r.count()
+			for i := 0; i < n && r.err == nil; i++ {
+				d.HTTPHeaders = append(d.HTTPHeaders, HTTPHeader{Name: r.str(), Value: r.str()})
+			}
+			s.context = d
+		}
 	}
 	if r.err == nil && len(r.b) != 0 {
 		r.fail("trailing data")

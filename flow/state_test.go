@@ -45,6 +45,13 @@ func TestTranscriptsLeakNoSecrets(t *testing.T) {
 					}
 				}
 			}
+			for _, p := range h.personal {
+				for _, l := range lines {
+					if p != "" && strings.Contains(l, p) {
+						t.Errorf("log line contains the personal datum %q: %s", p, l)
+					}
+				}
+			}
 		})
 	}
 	t.Logf("%d saved forms, %d log lines, %d secret values checked", nSaved, nLines, nSecrets)
@@ -254,6 +261,18 @@ func FuzzRestore(f *testing.F) {
 	sealed, _ := m.Seal(testSealKey)
 	f.Add(plain)
 	f.Add(sealed)
+	// A state with the context trailer.
+	cc := cfg
+	cc.AnalyticsEndpointID, cc.UserContextData = "ep-1", &UserContextData{IPAddress: "203.0.113.7", EncodedData: "fp"}
+	if mc, err := New(cc); err == nil {
+		mc.Start()
+		mc.Receive([]byte(`{"ChallengeName":"SMS_MFA","Session":"sess-1","ChallengeParameters":{"USERNAME":"uuid-1"}}`), nil)
+		if st, err := mc.MarshalBinary(); err == nil {
+			f.Add(st)
+		} else {
+			f.Fatal(err)
+		}
+	}
 	cfg.Password, cfg.Username, cfg.Device = "", "", nil
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, key := range [][]byte{nil, testSealKey} {

@@ -126,6 +126,9 @@ type harness struct {
 	logBuf  bytes.Buffer
 	log     *slog.Logger
 	secrets []string
+	// Personal data (context IP addresses, encoded data, header values):
+	// kept in saved forms, never in a log line.
+	personal []string
 }
 
 func newHarness(t *testing.T) *harness {
@@ -259,6 +262,7 @@ func (h *harness) cmd(d *datadriven.TestData) string {
 		}
 		cfg := h.cfg
 		cfg.Password, cfg.Username = "", ""
+		cfg.AnalyticsEndpointID, cfg.UserContextData, cfg.ContextData = "", nil, nil // carried by the state
 		m, err := Restore(cfg, st, testSealKey)
 		if err != nil {
 			return "error: " + err.Error() + "\n" + errorTags(err)
@@ -314,6 +318,25 @@ func (h *harness) newMachine(d *datadriven.TestData) string {
 		for _, kv := range strings.Split(m, ",") {
 			k, v, _ := strings.Cut(kv, ":")
 			cfg.ClientMetadata[k] = v
+		}
+	}
+	// The sign-in's context: analytics=<id>; ip=, encoded= (UserContextData,
+	// or with admin ContextData with server=, path= and headers=k:v,…).
+	cfg.AnalyticsEndpointID = arg(d, "analytics", "")
+	if ip, enc := arg(d, "ip", ""), arg(d, "encoded", ""); ip != "" || enc != "" {
+		h.personal = append(h.personal, ip, enc)
+		if cfg.Admin {
+			cd := &ContextData{IPAddress: ip, EncodedData: enc, ServerName: arg(d, "server", ""), ServerPath: arg(d, "path", "")}
+			if hs := arg(d, "headers", ""); hs != "" {
+				for _, kv := range strings.Split(hs, ",") {
+					k, v, _ := strings.Cut(kv, ":")
+					cd.HTTPHeaders = append(cd.HTTPHeaders, HTTPHeader{Name: k, Value: v})
+					h.personal = append(h.personal, v)
+				}
+			}
+			cfg.ContextData = cd
+		} else {
+			cfg.UserContextData = &UserContextData{IPAddress: ip, EncodedData: enc}
 		}
 	}
 	switch arg(d, "policy", "") {
@@ -465,6 +488,7 @@ func (h *harness) deviceVerifierChallenge(d *datadriven.TestData) []byte {
 // claims and stores uploaded device verifiers.
 func (h *harness) serverCheck(req *Request) string {
 	var in struct {
+		ClientSecret               string
 		ChallengeName              string
 		ChallengeResponses         map[string]string
 		AuthParameters             map[string]string
@@ -494,6 +518,13 @@ func (h *harness) serverCheck(req *Request) string {
 	}
 	if in.ChallengeResponses != nil {
 		secretHash(in.ChallengeResponses, in.ChallengeResponses["USERNAME"])
+	}
+	if req.Op == OpGetTokensFromRefreshToken && in.ClientSecret != "" {
+		if in.ClientSecret == testSecret {
+			notes = append(notes, "server: ClientSecret ok")
+		} else {
+			notes = append(notes, "server: ClientSecret WRONG")
+		}
 	}
 	switch {
 	case req.Op == OpConfirmDevice:
@@ -628,6 +659,8 @@ func (h *harness) addShadows(p *Prompt) {
 	h.saved = append(h.saved, plain, sealed)
 	cfg := h.cfg
 	cfg.Password, cfg.Username = "", "" // the restoring process has neither
+	// nor the context: the saved state carries it.
+	cfg.AnalyticsEndpointID, cfg.UserContextData, cfg.ContextData = "", nil, nil
 	for _, f := range []struct {
 		label string
 		state []byte
@@ -771,7 +804,7 @@ func errorTags(err error) string {
 		{"flow.ErrPasswordResetRequired", ErrPasswordResetRequired}, {"flow.ErrUserNotConfirmed", ErrUserNotConfirmed},
 		{"flow.ErrCodeMismatch", ErrCodeMismatch}, {"flow.ErrExpiredCode", ErrExpiredCode},
 		{"flow.ErrTooManyRequests", ErrTooManyRequests}, {"flow.ErrLimitExceeded", ErrLimitExceeded},
-		{"flow.ErrResourceNotFound", ErrResourceNotFound},
+		{"flow.ErrResourceNotFound", ErrResourceNotFound}, {"flow.ErrRefreshTokenReuse", ErrRefreshTokenReuse},
 		{"flow.ErrStateVersion", ErrStateVersion}, {"flow.ErrStateCorrupt", ErrStateCorrupt},
 		{"flow.ErrStateMismatch", ErrStateMismatch},
 	}

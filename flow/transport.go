@@ -21,6 +21,7 @@ const (
 	OpVerifySoftwareToken         Operation = "VerifySoftwareToken"
 	OpConfirmDevice               Operation = "ConfirmDevice"
 	OpUpdateDeviceStatus          Operation = "UpdateDeviceStatus"
+	OpGetTokensFromRefreshToken   Operation = "GetTokensFromRefreshToken"
 )
 
 // Transport sends one operation and returns the JSON body of its answer.
@@ -80,6 +81,9 @@ var (
 	ErrInvalidPassword          error = &apiErrorType{"InvalidPasswordException"}
 	ErrPasswordAttemptsExceeded error = &apiErrorType{"PasswordAttemptsExceededException"}
 	ErrInternal                 error = &apiErrorType{"InternalErrorException"}
+	// ErrRefreshTokenReuse: GetTokensFromRefreshToken got a refresh token
+	// that rotation has already replaced (after its grace period).
+	ErrRefreshTokenReuse error = &apiErrorType{"RefreshTokenReuseException"}
 )
 
 // IsAPIError reports whether err is (or wraps) an *APIError of the given

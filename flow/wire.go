@@ -10,20 +10,81 @@ import (
 // sorted, so a request is a pure function of the machine's inputs.
 
 type initiateInput struct {
-	AuthFlow       string            `json:"AuthFlow"`
-	AuthParameters map[string]string `json:"AuthParameters"`
-	ClientID       string            `json:"ClientId"`
-	ClientMetadata map[string]string `json:"ClientMetadata,omitempty"`
-	UserPoolID     string            `json:"UserPoolId,omitempty"`
+	AnalyticsMetadata *analyticsMetadata `json:"AnalyticsMetadata,omitempty"`
+	AuthFlow          string             `json:"AuthFlow"`
+	AuthParameters    map[string]string  `json:"AuthParameters"`
+	ClientID          string             `json:"ClientId"`
+	ClientMetadata    map[string]string  `json:"ClientMetadata,omitempty"`
+	ContextData       *contextData       `json:"ContextData,omitempty"`
+	UserContextData   *userContextData   `json:"UserContextData,omitempty"`
+	UserPoolID        string             `json:"UserPoolId,omitempty"`
 }
 
 type respondInput struct {
-	ChallengeName      string            `json:"ChallengeName"`
-	ChallengeResponses map[string]string `json:"ChallengeResponses"`
-	ClientID           string            `json:"ClientId"`
-	ClientMetadata     map[string]string `json:"ClientMetadata,omitempty"`
-	Session            string            `json:"Session,omitempty"`
-	UserPoolID         string            `json:"UserPoolId,omitempty"`
+	AnalyticsMetadata  *analyticsMetadata `json:"AnalyticsMetadata,omitempty"`
+	ChallengeName      string             `json:"ChallengeName"`
+	ChallengeResponses map[string]string  `json:"ChallengeResponses"`
+	ClientID           string             `json:"ClientId"`
+	ClientMetadata     map[string]string  `json:"ClientMetadata,omitempty"`
+	ContextData        *contextData       `json:"ContextData,omitempty"`
+	Session            string             `json:"Session,omitempty"`
+	UserContextData    *userContextData   `json:"UserContextData,omitempty"`
+	UserPoolID         string             `json:"UserPoolId,omitempty"`
+}
+
+// refreshInput is GetTokensFromRefreshToken's input: the client secret
+// itself, not a SECRET_HASH (the API's GetTokensFromRefreshTokenRequest).
+type refreshInput struct {
+	ClientID       string            `json:"ClientId"`
+	ClientMetadata map[string]string `json:"ClientMetadata,omitempty"`
+	ClientSecret   string            `json:"ClientSecret,omitempty"`
+	DeviceKey      string            `json:"DeviceKey,omitempty"`
+	RefreshToken   string            `json:"RefreshToken"`
+}
+
+// The context of a sign-in (Config.AnalyticsEndpointID, UserContextData,
+// ContextData), in the API's member names.
+type analyticsMetadata struct {
+	AnalyticsEndpointID string `json:"AnalyticsEndpointId"`
+}
+
+type userContextData struct {
+	EncodedData string `json:"EncodedData,omitempty"`
+	IPAddress   string `json:"IpAddress,omitempty"`
+}
+
+type httpHeader struct {
+	HeaderName  string `json:"headerName"`
+	HeaderValue string `json:"headerValue"`
+}
+
+type contextData struct {
+	EncodedData string       `json:"EncodedData,omitempty"`
+	HTTPHeaders []httpHeader `json:"HttpHeaders"`
+	IPAddress   string       `json:"IpAddress"`
+	ServerName  string       `json:"ServerName"`
+	ServerPath  string       `json:"ServerPath"`
+}
+
+// wireContext returns the context members of the machine's Config.
+func (c *Config) wireContext() (*analyticsMetadata, *userContextData, *contextData) {
+	var am *analyticsMetadata
+	if c.AnalyticsEndpointID != "" {
+		am = &analyticsMetadata{c.AnalyticsEndpointID}
+	}
+	var ud *userContextData
+	if u := c.UserContextData; u != nil && (u.IPAddress != "" || u.EncodedData != "") {
+		ud = &userContextData{EncodedData: u.EncodedData, IPAddress: u.IPAddress}
+	}
+	var cd *contextData
+	if d := c.ContextData; d != nil {
+		cd = &contextData{EncodedData: d.EncodedData, HTTPHeaders: []httpHeader{},
+			IPAddress: d.IPAddress, ServerName: d.ServerName, ServerPath: d.ServerPath}
+		for _, h := range d.HTTPHeaders {
+			cd.HTTPHeaders = append(cd.HTTPHeaders, httpHeader{h.Name, h.Value})
+		}
+	}
+	return am, ud, cd
 }
 
 type sessionInput struct {

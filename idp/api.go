@@ -186,13 +186,23 @@ func (s *Server) LastCode(poolID, username string) string {
 	return msgs[len(msgs)-1].Code
 }
 
-// VerifyToken checks a token's RS256 signature against the server's key
-// and its expiry against the server clock, and returns its claims. It does
-// not check revocation; the API operations that take an access token do.
+// VerifyToken checks a token's RS256 signature against the key of the
+// pool its iss names, its expiry against the server clock and that its
+// iss names that pool, and returns its claims. It does not check
+// revocation; the API operations that take an access token do.
 func (s *Server) VerifyToken(token string) (Claims, error) { return s.svc.VerifyToken(token) }
 
-// JWKS returns the key set that verifies the server's tokens.
-func (s *Server) JWKS() JWKSet { return s.svc.JWKS() }
+// VerifyPoolToken is VerifyToken for the tokens of one pool: a token of
+// another pool is refused (each pool signs with its own key).
+func (s *Server) VerifyPoolToken(poolID, token string) (Claims, error) {
+	return s.svc.VerifyPoolToken(poolID, token)
+}
+
+// JWKS returns the key set that verifies a pool's tokens (its key only).
+func (s *Server) JWKS(poolID string) (JWKSet, error) {
+	set, err := s.svc.JWKS(poolID)
+	return set, errOf(err)
+}
 
 // GroupConfig describes a group for CreateGroup and the seed file.
 type GroupConfig struct {

@@ -230,7 +230,7 @@ func BenchmarkServerSignInParts(b *testing.B) {
 		}
 	})
 	b.Run("part=sign", func(b *testing.B) {
-		is, err := tokens.NewIssuer(testKey())
+		is, err := tokens.NewIssuer("us-east-1_Bench", testKey(), time.Now)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -111,7 +111,7 @@ func TestFlowSMSAndEmail(t *testing.T) {
 	h := newHarness(t, nil)
 	f := h.fixture(PoolConfig{MFA: "OPTIONAL", SMSMFA: true, EmailMFA: true, FirstAuthFactors: []string{"PASSWORD", "EMAIL_OTP"}},
 		ClientConfig{ExplicitAuthFlows: []string{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH"}},
-		UserConfig{SMSMFA: true, EmailMFA: true, Attributes: map[string]string{"email": "a@example.com", "phone_number": "+15555550100"}})
+		UserConfig{SMSMFA: true, EmailMFA: true, Attributes: map[string]string{"email": "a@example.com", "phone_number": "+15555550100", "email_verified": "true", "phone_number_verified": "true"}})
 	answer := func(p *flow.Prompt) flow.Answer {
 		switch p.Kind {
 		case flow.PromptSelectMFAType:

@@ -246,7 +246,7 @@ func TestTOTPSetupAndSignIn(t *testing.T) {
 func TestSMSAndEmailMFA(t *testing.T) {
 	h := newHarness(t, nil)
 	f := h.fixture(PoolConfig{MFA: "OPTIONAL", SoftwareTokenMFA: true, SMSMFA: true, EmailMFA: true}, ClientConfig{},
-		UserConfig{Attributes: map[string]string{"email": "alice@example.com", "phone_number": "+15555550123"}})
+		UserConfig{Attributes: map[string]string{"email": "alice@example.com", "phone_number": "+15555550123", "email_verified": "true", "phone_number_verified": "true"}})
 	// OPTIONAL with nothing enabled: no MFA.
 	if out, e := h.srpSignIn(f, f.user, f.password); e != nil || out["AuthenticationResult"] == nil {
 		t.Fatalf("%v %v", e, out)
@@ -276,7 +276,9 @@ func TestSMSAndEmailMFA(t *testing.T) {
 	if e != nil || out["ChallengeName"] != "EMAIL_OTP" {
 		t.Fatalf("want EMAIL_OTP: %v %v", e, out)
 	}
-	resp, err := http.Get(h.http.URL + "/_caldera/outbox?pool=" + f.pool + "&username=alice@example.com")
+	oreq, _ := http.NewRequest(http.MethodGet, h.http.URL+"/_caldera/outbox?pool="+f.pool+"&username=alice@example.com", nil)
+	oreq.Header.Set("Authorization", "Bearer "+testAdmin.SecretAccessKey)
+	resp, err := http.DefaultClient.Do(oreq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +368,7 @@ func TestCustomAuth(t *testing.T) {
 func TestUserAuthChoice(t *testing.T) {
 	h := newHarness(t, nil)
 	f := h.fixture(PoolConfig{FirstAuthFactors: []string{"PASSWORD", "EMAIL_OTP"}}, ClientConfig{ExplicitAuthFlows: []string{"ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}},
-		UserConfig{Attributes: map[string]string{"email": "alice@example.com"}})
+		UserConfig{Attributes: map[string]string{"email": "alice@example.com", "email_verified": "true"}})
 	out := h.mustCall("InitiateAuth", map[string]any{"AuthFlow": "USER_AUTH", "ClientId": f.client, "AuthParameters": map[string]string{"USERNAME": f.user}})
 	if out["ChallengeName"] != "SELECT_CHALLENGE" || len(out["AvailableChallenges"].([]any)) != 3 {
 		t.Fatalf("%v", out)

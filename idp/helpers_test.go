@@ -2,6 +2,7 @@ package idp
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
@@ -11,6 +12,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
 	"github.com/caldera-srp/caldera/challenge"
 	"github.com/caldera-srp/caldera/srp"
@@ -54,7 +59,7 @@ type harness struct {
 func newHarness(t testing.TB, mod func(*Options)) *harness {
 	t.Helper()
 	clock := &fakeClock{t: time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)}
-	opts := Options{Clock: clock.Now, SigningKey: testKey()}
+	opts := Options{Clock: clock.Now, SigningKey: testKey(), AdminCredentials: testAdmin}
 	if mod != nil {
 		mod(&opts)
 	}
@@ -71,6 +76,28 @@ func newHarness(t testing.TB, mod func(*Options)) *harness {
 	return &harness{t: t, srv: s, http: ts, clock: clock}
 }
 
+// testAdmin is the control-plane key of the test servers.
+var testAdmin = AdminCredentials{AccessKeyID: "AKIATESTCALDERA00001", SecretAccessKey: "test-secret-access-key-0123456789abcdefgh"}
+
+// newAdminClient returns an aws-sdk-go-v2 client of the harness's server
+// that signs with its admin key at the harness's clock (the one place
+// where this package's SDK tests get their credentials).
+func newAdminClient(h *harness) *cip.Client {
+	return cip.NewFromConfig(h.srv.AdminAWSConfig(), func(o *cip.Options) {
+		o.HTTPSignerV4 = clockSigner{next: v4.NewSigner(), now: h.clock.Now}
+	})
+}
+
+// clockSigner signs at the test clock's time instead of the wall clock's.
+type clockSigner struct {
+	next *v4.Signer
+	now  func() time.Time
+}
+
+func (c clockSigner) SignHTTP(ctx context.Context, creds aws.Credentials, r *http.Request, payloadHash, service, region string, _ time.Time, optFns ...func(*v4.SignerOptions)) error {
+	return c.next.SignHTTP(ctx, creds, r, payloadHash, service, region, c.now(), optFns...)
+}
+
 // apiError is a decoded error answer.
 type apiError struct {
 	Status  int
@@ -78,8 +105,22 @@ type apiError struct {
 	Message string `json:"message"`
 }
 
-// call sends one operation as raw JSON and decodes the answer.
+// call sends one operation as raw JSON, signed with the server's admin key
+// at the test clock's time, and decodes the answer.
 func (h *harness) call(op string, in any) (map[string]any, *apiError) {
+	h.t.Helper()
+	return h.send(op, in, func(req *http.Request, body []byte) {
+		if c := h.srv.AdminCredentials(); c != (AdminCredentials{}) {
+			if err := c.SignRequest(req, body, "us-east-1", h.clock.Now()); err != nil {
+				h.t.Fatal(err)
+			}
+		}
+	})
+}
+
+// send sends one operation as raw JSON, letting prepare change the request
+// (sign it, or not), and decodes the answer.
+func (h *harness) send(op string, in any, prepare func(req *http.Request, body []byte)) (map[string]any, *apiError) {
 	h.t.Helper()
 	var body []byte
 	switch v := in.(type) {
@@ -96,6 +137,9 @@ func (h *harness) call(op string, in any) (map[string]any, *apiError) {
 	req, _ := http.NewRequest(http.MethodPost, h.http.URL+"/", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService."+op)
+	if prepare != nil {
+		prepare(req, body)
+	}
 	resp, err := h.http.Client().Do(req)
 	if err != nil {
 		h.t.Fatal(err)

@@ -10,23 +10,12 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/caldera-srp/caldera/idp/store"
 )
-
-// newAdminClient is the one place this package's admin-operation tests
-// build an aws-sdk-go-v2 client (credentials go here).
-func newAdminClient(t testing.TB, h *harness) *cip.Client {
-	t.Helper()
-	return cip.New(cip.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(h.http.URL), RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "local-secret", ""),
-	})
-}
 
 // sdkErr asserts an SDK call failed with a Cognito error code.
 func sdkErr(t *testing.T, err error, code string) {
@@ -52,7 +41,7 @@ func ok[T any](t *testing.T) func(T, error) T {
 // deserializers, generated from the same botocore-style model).
 func TestSDKAdminAndListing(t *testing.T) {
 	h := newHarness(t, nil)
-	c := newAdminClient(t, h)
+	c := newAdminClient(h)
 	ctx := context.Background()
 	s := aws.String
 

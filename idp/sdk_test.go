@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
@@ -19,10 +18,7 @@ import (
 func TestAWSSDK(t *testing.T) {
 	h := newHarness(t, nil)
 	ctx := context.Background()
-	c := cip.New(cip.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(h.http.URL), RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "local-secret", ""),
-	})
+	c := newAdminClient(h)
 	pool, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("sdk"),
 		DeviceConfiguration: &types.DeviceConfigurationType{ChallengeRequiredOnNewDevice: true}})
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -15,9 +14,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/caldera-srp/caldera/idp/internal/rnd"
 	"github.com/caldera-srp/caldera/idp/store"
-	"github.com/caldera-srp/caldera/idp/tokens"
 	"github.com/caldera-srp/caldera/idp/userpool"
 	"github.com/caldera-srp/caldera/idp/wire"
 )
@@ -29,9 +29,12 @@ const (
 	DefaultTimestampSkew = userpool.DefaultTimestampSkew
 	DefaultMaxFailures   = userpool.DefaultMaxFailures
 	DefaultLockout       = userpool.DefaultLockout
-	DefaultMaxBodyBytes  = 1 << 20
-	DefaultCodeTTL       = 3 * time.Minute
-	defaultRSABits       = 2048
+	// DefaultMaxSessions and DefaultMaxSessionsPerUser: see Options.
+	DefaultMaxSessions        = userpool.DefaultMaxSessions
+	DefaultMaxSessionsPerUser = userpool.DefaultMaxSessionsPerUser
+	DefaultMaxBodyBytes       = 1 << 20
+	DefaultCodeTTL            = 3 * time.Minute
+	defaultRSABits            = 2048
 )
 
 // Options configure a Server. The zero value is usable: real clock,
@@ -53,12 +56,48 @@ type Options struct {
 	// Region prefixes new pool ids and device keys (DefaultRegion when empty).
 	Region string
 	// Endpoint is the base URL clients use (e.g. "http://127.0.0.1:9229"):
-	// token issuers are Endpoint + "/" + poolId. When empty, Start's address
-	// is used, or else the Host of each request.
+	// token issuers are Endpoint + "/" + poolId. When empty, Start's
+	// address is used; a Server that was not started (a bare http.Handler)
+	// then issues no tokens unless IssuerFromHost is set.
 	Endpoint string
+	// IssuerFromHost, when Endpoint is empty and the server was not
+	// started, takes the issuer from each request's Host header. Anyone
+	// who reaches the server then chooses the iss of the tokens it mints,
+	// so this is only for a handler behind a proxy that sets Host itself.
+	IssuerFromHost bool
+	// AdminCredentials is the IAM-style access key every control-plane
+	// operation (those Cognito authorises with IAM: Admin*, pool, client,
+	// group and listing operations) must be signed with, AWS Signature
+	// Version 4, service cognito-idp, any region. When it is zero and
+	// InsecureAdmin is false, New draws a random key (see
+	// Server.AdminCredentials). Its secret also opens the outbox
+	// (Authorization: Bearer SECRET_ACCESS_KEY).
+	AdminCredentials AdminCredentials
+	// InsecureAdmin answers control-plane operations and the outbox
+	// without any signature or token, as a server without this option
+	// did before: anyone who reaches the port administers every pool.
+	InsecureAdmin bool
+	// RefuseSignatureReplay accepts each signature once within the skew
+	// window. By default a signature is accepted again within the window,
+	// as AWS does (only X-Amz-Date's window limits it): botocore (the AWS
+	// CLI, boto3) signs no per-call id, so two identical calls within one
+	// second carry the same signature, and refusing the second would break
+	// the AWS CLI. The AWS SDKs for Go and JavaScript sign a fresh
+	// amz-sdk-invocation-id per call and work either way.
+	RefuseSignatureReplay bool
+	// SignatureSkew is how far a signed request's X-Amz-Date may be from
+	// the clock (wire.DefaultSignatureSkew, 5 minutes as AWS, when zero).
+	SignatureSkew time.Duration
 	// SessionTTL is how long a challenge Session stays valid
 	// (DefaultSessionTTL when zero).
 	SessionTTL time.Duration
+	// MaxSessions and MaxSessionsPerUser cap the challenge sessions held
+	// in memory (DefaultMaxSessions, 10000, and DefaultMaxSessionsPerUser,
+	// 32, when zero). At a cap the oldest session gives way, so a flood of
+	// unanswered InitiateAuth calls neither grows memory nor keeps the
+	// flooded user from signing in.
+	MaxSessions        int
+	MaxSessionsPerUser int
 	// TimestampSkew is how far a PASSWORD_VERIFIER TIMESTAMP may be from the
 	// server's clock (DefaultTimestampSkew when zero).
 	TimestampSkew time.Duration
@@ -69,8 +108,10 @@ type Options struct {
 	Lockout     time.Duration
 	// MaxBodyBytes bounds request bodies (DefaultMaxBodyBytes when zero).
 	MaxBodyBytes int64
-	// SigningKey, when set, signs tokens instead of a key generated on first
-	// start (and stored). Tests share one to save RSA key generation.
+	// SigningKey, when set, signs the tokens of every pool instead of a key
+	// of the pool's own, generated when the pool is created and stored
+	// (each pool still has its own kid and key set). Tests share one to
+	// save RSA key generation; a server people use leaves it nil.
 	SigningKey *rsa.PrivateKey
 	// CustomAuth answers the CUSTOM_AUTH flow; without it CUSTOM_AUTH is
 	// refused as Cognito refuses it for a pool without triggers.
@@ -80,6 +121,22 @@ type Options struct {
 	// claims of both tokens and groups) and custom message. HTTPTriggers
 	// forwards them to URLs.
 	Triggers Triggers
+}
+
+// AdminCredentials is an IAM-style access key: the key of the control
+// plane (Options.AdminCredentials). Its Provider method gives an
+// aws-sdk-go-v2 credentials provider and SignRequest signs a plain
+// http.Request.
+type AdminCredentials = wire.Credentials
+
+// ParseAdminCredentials parses "ACCESS_KEY_ID:SECRET_ACCESS_KEY" (the form
+// of caldera serve --admin-credentials).
+func ParseAdminCredentials(s string) (AdminCredentials, error) {
+	id, secret, ok := strings.Cut(s, ":")
+	if !ok || id == "" || secret == "" || strings.ContainsAny(id, "/ ,=") {
+		return AdminCredentials{}, errors.New("idp: admin credentials must be ACCESS_KEY_ID:SECRET_ACCESS_KEY")
+	}
+	return AdminCredentials{AccessKeyID: id, SecretAccessKey: secret}, nil
 }
 
 // Store persists the server's records in transactions; see package
@@ -144,19 +201,16 @@ func New(opts Options) (*Server, error) {
 	if err := s.store.Update(store.Migrate); err != nil {
 		return nil, fmt.Errorf("idp: migrate store: %w", err)
 	}
-	signKey, sealKey, err := s.initKeys()
-	if err != nil {
-		return nil, err
-	}
-	issuer, err := tokens.NewIssuer(signKey)
+	sealKey, err := s.initKeys()
 	if err != nil {
 		return nil, err
 	}
 	s.svc, err = userpool.New(userpool.Config{
-		Store: s.store, Issuer: issuer, SealKey: sealKey, Clock: s.clock, Rand: s.opts.Rand, Logger: s.log,
+		Store: s.store, SigningKey: opts.SigningKey, SealKey: sealKey, Clock: s.clock, Rand: s.opts.Rand, Logger: s.log,
 		Region: opts.Region, SessionTTL: opts.SessionTTL, TimestampSkew: opts.TimestampSkew,
 		MaxFailures: opts.MaxFailures, Lockout: opts.Lockout, CustomAuth: opts.CustomAuth,
 		Triggers: opts.Triggers,
+		MaxSessions: opts.MaxSessions, MaxSessionsPerUser: opts.MaxSessionsPerUser,
 	})
 	if err != nil {
 		return nil, err
@@ -165,61 +219,46 @@ func New(opts Options) (*Server, error) {
 		Service: s.svc, Endpoint: s.requestEndpoint, MaxBodyBytes: s.opts.MaxBodyBytes,
 		Logger: s.log, Rand: s.opts.Rand,
 	}
+	if !s.opts.InsecureAdmin {
+		if s.opts.AdminCredentials == (AdminCredentials{}) {
+			if s.opts.AdminCredentials, err = wire.NewCredentials(s.opts.Rand); err != nil {
+				return nil, err
+			}
+		} else if _, err := ParseAdminCredentials(s.opts.AdminCredentials.AccessKeyID + ":" + s.opts.AdminCredentials.SecretAccessKey); err != nil {
+			return nil, err
+		}
+		s.wire.Admin = wire.NewVerifier(s.opts.AdminCredentials, s.clock, s.opts.SignatureSkew)
+		s.wire.Admin.AllowReplay = !s.opts.RefuseSignatureReplay
+		s.wire.OutboxSecret = s.opts.AdminCredentials.SecretAccessKey
+	}
 	return s, nil
 }
 
-// initKeys loads the server keys, or draws the missing ones (the RSA key
-// outside any transaction) and stores them.
-func (s *Server) initKeys() (*rsa.PrivateKey, []byte, error) {
+// initKeys loads the server's SECRET_BLOCK key, or draws and stores it.
+// (Token signing keys are per pool: package userpool keeps them.)
+func (s *Server) initKeys() ([]byte, error) {
 	var keys *store.Keys
 	if err := s.store.View(func(tx store.Tx) error {
 		var err error
 		keys, err = store.GetKeys(tx)
 		return err
 	}); err != nil {
-		return nil, nil, fmt.Errorf("idp: load keys: %w", err)
+		return nil, fmt.Errorf("idp: load keys: %w", err)
 	}
 	if keys == nil {
 		keys = new(store.Keys)
 	}
-	changed := false
 	if len(keys.SealKey) != 32 {
 		k, err := rnd.Bytes(s.opts.Rand, 32)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		keys.SealKey, changed = k, true
-	}
-	var signKey *rsa.PrivateKey
-	switch {
-	case s.opts.SigningKey != nil:
-		signKey = s.opts.SigningKey
-	case len(keys.RSAKey) > 0:
-		k, err := x509.ParsePKCS8PrivateKey(keys.RSAKey)
-		rk, ok := k.(*rsa.PrivateKey)
-		if err != nil || !ok {
-			return nil, nil, fmt.Errorf("idp: stored signing key: %v", err)
-		}
-		signKey = rk
-	default:
-		// rsa.GenerateKey ignores its reader in recent Go versions unless
-		// asked otherwise; keys are random in every case.
-		k, err := rsa.GenerateKey(s.opts.Rand, defaultRSABits)
-		if err != nil {
-			return nil, nil, fmt.Errorf("idp: generate signing key: %w", err)
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			return nil, nil, fmt.Errorf("idp: signing key: %w", err)
-		}
-		signKey, keys.RSAKey, changed = k, der, true
-	}
-	if changed {
+		keys.SealKey = k
 		if err := s.store.Update(func(tx store.Tx) error { return store.PutKeys(tx, keys) }); err != nil {
-			return nil, nil, fmt.Errorf("idp: store keys: %w", err)
+			return nil, fmt.Errorf("idp: store keys: %w", err)
 		}
 	}
-	return signKey, keys.SealKey, nil
+	return keys.SealKey, nil
 }
 
 // ServeHTTP implements http.Handler: POST / with X-Amz-Target for the API,
@@ -254,6 +293,16 @@ func (s *Server) Start(addr string) error {
 	return nil
 }
 
+// Addr returns the address Start listens on ("" before Start).
+func (s *Server) Addr() string {
+	s.httpMu.Lock()
+	defer s.httpMu.Unlock()
+	if s.listener == nil {
+		return ""
+	}
+	return s.listener.Addr().String()
+}
+
 // Endpoint returns the base URL of the server: Options.Endpoint, or
 // http://<address> once Start has been called, or "" before.
 func (s *Server) Endpoint() string {
@@ -268,8 +317,11 @@ func (s *Server) Endpoint() string {
 	return "http://" + s.listener.Addr().String()
 }
 
+// requestEndpoint is the base URL of a request's token issuers: the
+// configured or listening endpoint, never the request's Host unless
+// Options.IssuerFromHost asks for it ("" otherwise: no token is minted).
 func (s *Server) requestEndpoint(r *http.Request) string {
-	if e := s.Endpoint(); e != "" {
+	if e := s.Endpoint(); e != "" || !s.opts.IssuerFromHost {
 		return e
 	}
 	scheme := "http"
@@ -277,6 +329,32 @@ func (s *Server) requestEndpoint(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// AdminCredentials returns the key control-plane requests must be signed
+// with (Options.AdminCredentials or the one New drew), or the zero value
+// under Options.InsecureAdmin.
+func (s *Server) AdminCredentials() AdminCredentials {
+	if s.opts.InsecureAdmin {
+		return AdminCredentials{}
+	}
+	return s.opts.AdminCredentials
+}
+
+// AdminAWSConfig returns an aws-sdk-go-v2 configuration that reaches this
+// server (Endpoint()) and signs with its admin key: give it to
+// cognitoidentityprovider.NewFromConfig. The SDK signs with the real
+// clock; a server on a test clock must be given a signer that follows it.
+func (s *Server) AdminAWSConfig() aws.Config {
+	region := s.opts.Region
+	if region == "" {
+		region = DefaultRegion
+	}
+	cfg := aws.Config{Region: region, Credentials: s.AdminCredentials().Provider(), RetryMaxAttempts: 1}
+	if e := s.Endpoint(); e != "" {
+		cfg.BaseEndpoint = aws.String(e)
+	}
+	return cfg
 }
 
 // Issuer returns the token issuer of a pool: Endpoint() + "/" + poolID.

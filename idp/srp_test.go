@@ -298,8 +298,12 @@ func TestMalformedRequests(t *testing.T) {
 	wantErr(t, e, "UnknownOperationException", "")
 	_, e = h.call("InitiateAuth", map[string]any{"AuthFlow": "USER_SRP_AUTH", "ClientId": "nope", "AuthParameters": map[string]string{"USERNAME": "a", "SRP_A": "02"}})
 	wantErr(t, e, "ResourceNotFoundException", "User pool client nope does not exist.")
-	_, e = h.call("InitiateAuth", map[string]any{"AuthFlow": "USER_SRP_AUTH", "ClientId": f.client, "AuthParameters": map[string]string{"USERNAME": "nobody", "SRP_A": "02"}})
-	wantErr(t, e, "UserNotFoundException", msgUserNotExist)
+	// PreventUserExistenceErrors is ENABLED by default: an unknown user
+	// gets a challenge (TestAttackUserEnumeration has the rest).
+	out, e := h.call("InitiateAuth", map[string]any{"AuthFlow": "USER_SRP_AUTH", "ClientId": f.client, "AuthParameters": map[string]string{"USERNAME": "nobody", "SRP_A": "02"}})
+	if e != nil || out["ChallengeName"] != "PASSWORD_VERIFIER" {
+		t.Fatalf("unknown user: %v %v", out, e)
+	}
 	for _, a := range []string{"0", "zz", hex.EncodeToString(srp.Cognito().N()), strings.Repeat("f", 2000)} {
 		_, e = h.call("InitiateAuth", map[string]any{"AuthFlow": "USER_SRP_AUTH", "ClientId": f.client, "AuthParameters": map[string]string{"USERNAME": f.user, "SRP_A": a}})
 		wantErr(t, e, "InvalidParameterException", "")

@@ -138,11 +138,13 @@ func TestAttributeOperations(t *testing.T) {
 		t.Fatalf("after update %v", a)
 	}
 	code := h.srv.LastCode(f.pool, f.user)
-	for _, bad := range []map[string]string{{"Name": "sub", "Value": "x"}, {"Name": "email_verified", "Value": "true"}} {
-		_, e := h.call("UpdateUserAttributes", map[string]any{"AccessToken": access, "UserAttributes": []map[string]string{bad}})
-		wantErr(t, e, "InvalidParameterException", "")
-	}
-	_, e := h.call("VerifyUserAttribute", map[string]any{"AccessToken": access, "AttributeName": "email", "Code": "x" + code})
+	// The pool's schema (i11a's checkAttributes): sub never changes, and a
+	// user never sets a *_verified flag.
+	_, e := h.call("UpdateUserAttributes", map[string]any{"AccessToken": access, "UserAttributes": []map[string]string{{"Name": "sub", "Value": "x"}}})
+	wantErr(t, e, "InvalidParameterException", "Attributes did not conform to the schema: sub: Attribute cannot be updated. (changing an immutable attribute)\n")
+	_, e = h.call("UpdateUserAttributes", map[string]any{"AccessToken": access, "UserAttributes": []map[string]string{{"Name": "email_verified", "Value": "true"}}})
+	wantErr(t, e, "NotAuthorizedException", "A client attempted to write unauthorized attribute")
+	_, e = h.call("VerifyUserAttribute", map[string]any{"AccessToken": access, "AttributeName": "email", "Code": "x" + code})
 	wantErr(t, e, "CodeMismatchException", "")
 	h.mustCall("VerifyUserAttribute", map[string]any{"AccessToken": access, "AttributeName": "email", "Code": code})
 	if a := h.attrsOf(access); a["email_verified"] != "true" {
@@ -169,7 +171,7 @@ func TestAttributeOperations(t *testing.T) {
 		t.Fatalf("nickname not deleted: %v", a)
 	}
 	_, e = h.call("DeleteUserAttributes", map[string]any{"AccessToken": access, "UserAttributeNames": []string{"sub"}})
-	wantErr(t, e, "InvalidParameterException", "Cannot modify the non-mutable attribute sub")
+	wantErr(t, e, "InvalidParameterException", "Attributes did not conform to the schema: sub: Attribute cannot be updated. (changing an immutable attribute)\n")
 
 	h.mustCall("DeleteUser", map[string]any{"AccessToken": access})
 	_, e = h.call("GetUser", map[string]any{"AccessToken": access})

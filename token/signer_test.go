@@ -68,3 +68,41 @@ func TestKeySetParsing(t *testing.T) {
 }
 
 func b64dec(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+// TestAnyIssuer: a pool with AnyIssuer accepts any iss signed by a key of
+// its offline set, and only that; a pool named by its iss comes first;
+// the option is refused without an offline set or next to an issuer.
+func TestAnyIssuer(t *testing.T) {
+	k := fixtureKeys(t)
+	setA := jwksDoc(t, jwkJSON(t, jose.JSONWebKey{Key: &k.a.PublicKey, KeyID: "kidA", Algorithm: "RS256", Use: "sig"}))
+	setB := jwksDoc(t, jwkJSON(t, jose.JSONWebKey{Key: &k.b.PublicKey, KeyID: "kidB", Algorithm: "RS256", Use: "sig"}))
+	v, err := token.NewVerifier(token.Config{
+		Pools: []token.Pool{{AnyIssuer: true, JWKS: setA, Use: token.EitherToken, AnyClient: true},
+			{ID: poolA, JWKS: setB, Use: token.IDToken, ClientIDs: []string{"clientA"}}},
+		Now: func() time.Time { return t0 },
+	})
+	require.NoError(t, err)
+	c, err := v.Verify(context.Background(), jwt(t, hdr("kidA"), with(idClaims(), "iss", "http://127.0.0.1:9229/us-east-1_X"), k.a))
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:9229/us-east-1_X", c.Issuer)
+	_, err = v.Verify(context.Background(), jwt(t, hdr("kidB"), with(idClaims(), "iss", "http://other/us-east-1_X"), k.b))
+	assert.ErrorIs(t, err, token.ErrUnknownKey)
+	// poolA's iss goes to poolA's set, not to the AnyIssuer one.
+	_, err = v.Verify(context.Background(), jwt(t, hdr("kidA"), idClaims(), k.a))
+	assert.ErrorIs(t, err, token.ErrUnknownKey)
+	_, err = v.Verify(context.Background(), jwt(t, hdr("kidB"), idClaims(), k.b))
+	assert.NoError(t, err)
+
+	for _, p := range []token.Pool{
+		{AnyIssuer: true, Use: token.IDToken, AnyClient: true},
+		{AnyIssuer: true, JWKS: setA, Issuer: "https://x", Use: token.IDToken, AnyClient: true},
+		{AnyIssuer: true, JWKS: setA, JWKSURL: "https://x/jwks", Use: token.IDToken, AnyClient: true},
+	} {
+		_, err := token.NewVerifier(token.Config{Pools: []token.Pool{p}})
+		assert.Error(t, err)
+	}
+	_, err = token.NewVerifier(token.Config{Pools: []token.Pool{
+		{AnyIssuer: true, JWKS: setA, Use: token.IDToken, AnyClient: true},
+		{AnyIssuer: true, JWKS: setB, Use: token.IDToken, AnyClient: true}}})
+	assert.Error(t, err)
+}

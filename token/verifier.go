@@ -44,6 +44,12 @@ type Pool struct {
 	// JWKS, when set, is the key set itself (a JWKS JSON document): the
 	// Verifier then works offline and never fetches it.
 	JWKS []byte
+	// AnyIssuer accepts a token whatever its iss, when no other pool names
+	// that iss: for an issuer that checks iss itself (caldera's idp, whose
+	// issuer follows the endpoint a client used). The key set alone then
+	// decides, so AnyIssuer requires JWKS (never fetched) and leaves ID,
+	// Issuer and JWKSURL empty. At most one pool may set it.
+	AnyIssuer bool
 
 	// Use is the token_use accepted. Required.
 	Use Use
@@ -103,6 +109,7 @@ const (
 // Verifier verifies Cognito JWTs. It is safe for concurrent use.
 type Verifier struct {
 	pools        map[string]*pool // by issuer
+	anyIssuer    *pool            // the Pool with AnyIssuer, or nil
 	leeway       time.Duration
 	now          func() time.Time
 	client       *http.Client
@@ -171,7 +178,16 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		bad := func(format string, args ...any) error {
 			return fmt.Errorf("token: Pools[%d]: "+format, append([]any{i}, args...)...)
 		}
-		if pp.issuer == "" {
+		if p.AnyIssuer {
+			switch {
+			case p.ID != "" || p.Issuer != "" || p.JWKSURL != "":
+				return nil, bad("AnyIssuer leaves ID, Issuer and JWKSURL empty")
+			case p.JWKS == nil:
+				return nil, bad("AnyIssuer requires JWKS, an offline key set")
+			case v.anyIssuer != nil:
+				return nil, bad("AnyIssuer is set on two pools")
+			}
+		} else if pp.issuer == "" {
 			if p.ID == "" {
 				return nil, bad("ID or Issuer is required")
 			}
@@ -208,7 +224,11 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 				pp.keys.url = strings.TrimSuffix(pp.issuer, "/") + "/.well-known/jwks.json"
 			}
 		}
-		v.pools[pp.issuer] = pp
+		if p.AnyIssuer {
+			v.anyIssuer = pp
+		} else {
+			v.pools[pp.issuer] = pp
+		}
 	}
 	return v, nil
 }
@@ -279,6 +299,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, fmt.Errorf("%w: iss", ErrMissingClaim)
 	}
 	p := v.pools[iss]
+	if p == nil {
+		p = v.anyIssuer
+	}
 	if p == nil {
 		return nil, fmt.Errorf("%w: %s", ErrWrongIssuer, clip(iss))
 	}

@@ -48,6 +48,9 @@ func TestFull(t *testing.T) {
 		{"mathbig/exp-secret-exponent", func() Target { return targetBigExpSecretExponent(secretLen) }, true},
 		{"mathbig/exp-secret-base", targetBigExpSecretBase, true},
 	}
+	for _, tg := range kernelTargets(t) {
+		entries = append(entries, entry{tg.Name, func() Target { return tg }, false})
+	}
 	want := strings.Split(*flagTargets, ",")
 	selected := func(name string) bool {
 		for _, w := range want {

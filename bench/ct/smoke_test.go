@@ -59,7 +59,7 @@ func TestWelch(t *testing.T) {
 // once, so that a fixture broken by an API change shows up in the default
 // test run rather than an hour into the tagged one.
 func TestTargets(t *testing.T) {
-	for _, tg := range []Target{
+	for _, tg := range append([]Target{
 		targetSRPPasswordClaim(t, 2),
 		targetSRPPasswordClaimFixedFixed(t, 2),
 		targetSRPPasswordClaimAA(t, 2),
@@ -81,7 +81,7 @@ func TestTargets(t *testing.T) {
 		targetMontExpSecretBaseFixedRandomScrubbed(t),
 		targetBigExpSecretExponent(secretLen),
 		targetBigExpSecretBase(),
-	} {
+	}, kernelTargets(t)...) {
 		if tg.Scrub != nil {
 			tg.Scrub()
 		}

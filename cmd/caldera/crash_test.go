@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/caldera-srp/caldera/challenge"
+	"github.com/caldera-srp/caldera/idp"
 	"github.com/caldera-srp/caldera/idp/store"
 	"github.com/caldera-srp/caldera/srp"
 )
@@ -60,6 +61,7 @@ func TestCrashRecovery(t *testing.T) {
 	if err := os.WriteFile(seed, []byte(`{"pools": [{"id": "us-east-1_Crash", "name": "crash",
 		"deviceConfiguration": {"ChallengeRequiredOnNewDevice": false},
 		"passwordPolicy": {"MinimumLength": 8},
+		"schema": [{"Name": "n", "AttributeDataType": "Number"}],
 		"clients": [{"id": "crashclient", "name": "crash",
 			"explicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}]}]}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -98,7 +100,8 @@ type served struct {
 // that does not start cleanly (exits, writes an error) fails the test.
 func startServe(t *testing.T, bin, data, seed string) *served {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--seed", seed)
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--seed", seed,
+		"--admin-credentials", crashAdmin.AccessKeyID+":"+crashAdmin.SecretAccessKey)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -177,6 +180,9 @@ type crashCheck struct {
 
 const crashPool, crashClient, crashPassword = "us-east-1_Crash", "crashclient", "Crash-Passw0rd!"
 
+// crashAdmin is the control-plane key the crash test's servers run with.
+var crashAdmin = idp.AdminCredentials{AccessKeyID: "AKIACRASHTEST0000001", SecretAccessKey: "crash-test-secret-access-key-000000000000"}
+
 // call posts one operation; ok is false when the process is gone (the
 // write is then unacknowledged). Any error answer while the server lives
 // fails the test.
@@ -185,6 +191,10 @@ func (s *served) call(op string, in any) (map[string]any, bool) {
 	req, _ := http.NewRequest(http.MethodPost, s.endpoint+"/", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService."+op)
+	if err := crashAdmin.SignRequest(req, body, "us-east-1", time.Now()); err != nil {
+		s.t.Errorf("%s: sign: %v", op, err)
+		return nil, false
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		if !s.killed.Load() {

@@ -199,6 +199,10 @@ func runDemo(ctx context.Context, w io.Writer, cfg demoConfig) (*demoResult, err
 	p.line("user pool %s: MFA required (TOTP), device tracking (devices remembered on user prompt)", pool.ID)
 	p.line("app client %s with a client secret %s: every call carries SECRET_HASH", client.ID, flow.Redacted)
 	p.line("user %s <%s> with a temporary password %s", demoUser, demoEmail, flow.Redacted)
+	admin := srv.AdminCredentials()
+	res.Secrets = append(res.Secrets, admin.SecretAccessKey)
+	p.line("over HTTP these would be control-plane calls (CreateUserPool, AdminCreateUser, …), signed with")
+	p.line("AWS Signature V4 by the server's admin key %s (secret %s); sign-in is public", admin.AccessKeyID, flow.Redacted)
 
 	tr, err := awsjson.New(awsjson.Options{Endpoint: srv.Endpoint() + "/"})
 	if err != nil {

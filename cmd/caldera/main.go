@@ -29,11 +29,12 @@ type command struct {
 // commands is the subcommand table. To add one, write name.go with its run
 // function and add a line here.
 var commands = map[string]command{
-	"demo":    {"sign in to an in-process local server through SRP, a new password, TOTP and a remembered device", demoCommand},
-	"login":   {"sign in to a Cognito user pool (or caldera serve) with SRP and print the tokens", loginCommand},
-	"serve":   {"run a local Cognito-compatible identity provider that verifies SRP", serveCommand},
-	"vector":  {"compute Cognito SRP values for JSON lines (test vectors, debugging refused signatures)", vectorCommand},
-	"version": {"print the caldera module version this binary was built from", versionCommand},
+	"credentials": {"print temporary AWS credentials for a Cognito user (credential_process), through an identity pool", credentialsCommand},
+	"demo":        {"sign in to an in-process local server through SRP, a new password, TOTP and a remembered device", demoCommand},
+	"login":       {"sign in to a Cognito user pool (or caldera serve) with SRP and print the tokens", loginCommand},
+	"serve":       {"run a local Cognito-compatible identity provider that verifies SRP", serveCommand},
+	"vector":      {"compute Cognito SRP values for JSON lines (test vectors, debugging refused signatures)", vectorCommand},
+	"version":     {"print the caldera module version this binary was built from", versionCommand},
 }
 
 func main() {
@@ -67,7 +68,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", name, commands[name].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", name, commands[name].summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "caldera <command> -h" for a command's usage.`)

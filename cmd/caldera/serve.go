@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,7 +15,9 @@ import (
 	"github.com/caldera-srp/caldera/idp"
 )
 
-const serveUsage = `Usage: caldera serve [--addr HOST:PORT] [--data FILE] [--seed FILE] [--endpoint URL] [--region R] [--trigger NAME=URL]... [-v]
+const serveUsage = `Usage: caldera serve [--addr HOST:PORT] [--data FILE] [--seed FILE] [--endpoint URL] [--region R]
+                     [--admin-credentials ACCESS_KEY_ID:SECRET_ACCESS_KEY | --insecure-admin]
+                     [--refuse-signature-replay] [--trigger NAME=URL]... [-v]
 
 Runs a local Cognito-compatible identity provider that really verifies SRP
 (package idp). Clients reach it with an endpoint override: the AWS JSON 1.1
@@ -24,6 +28,18 @@ State is in memory unless --data names a database file (bbolt), which keeps
 pools, clients, users, devices and keys across restarts. --seed applies a JSON
 seed file (see idp.Seed) at every start; what exists already is kept. The
 seeded pools, clients (with secrets) and users are printed as JSON on stdout.
+
+The control plane (every operation Cognito authorises with IAM: Admin*,
+pool, client, group and listing operations) must be signed with AWS
+Signature V4 by the admin key: --admin-credentials sets it, otherwise a random
+one is drawn at each start. It is printed on stderr and in the JSON on stdout
+("adminCredentials"); give it to the AWS SDK or CLI as AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY. The outbox answers Authorization: Bearer
+SECRET_ACCESS_KEY. Sign-in, sign-up and the access-token operations are
+public, as Cognito's are. A signature is good within X-Amz-Date's 5-minute
+window, as AWS's are (botocore, under the AWS CLI and boto3, signs two
+identical calls in one second identically); --refuse-signature-replay
+accepts each signature once. --insecure-admin accepts everything unsigned.
 
 --trigger NAME=URL (repeatable) forwards a Cognito Lambda trigger to an HTTP
 endpoint: the server POSTs the trigger's event JSON, as Lambda would receive
@@ -49,13 +65,28 @@ func serveMain(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) i
 	seed := fs.String("seed", "", "JSON seed file declaring pools, clients and users")
 	endpoint := fs.String("endpoint", "", "base URL clients use, for token issuers (default http://<addr>)")
 	region := fs.String("region", idp.DefaultRegion, "region prefix of new pool ids")
+	adminCreds := fs.String("admin-credentials", "", "ACCESS_KEY_ID:SECRET_ACCESS_KEY that control-plane requests must be signed with (default: random, printed)")
+	insecureAdmin := fs.Bool("insecure-admin", false, "answer control-plane operations and the outbox without any signature (unsafe)")
+	refuseReplay := fs.Bool("refuse-signature-replay", false, "accept each signature once within the 5-minute window (stricter than AWS; breaks botocore/AWS CLI scripts that repeat an identical call within a second)")
 	verbose := fs.Bool("v", false, "log every request to stderr")
 	var triggers stringList
 	fs.Var(&triggers, "trigger", "forward a trigger to an HTTP endpoint: NAME=URL (repeatable)")
 	if code, done := parseFlags(fs, args, stderr, serveUsage, false); done {
 		return code
 	}
-	opts := idp.Options{Endpoint: *endpoint, Region: *region}
+	opts := idp.Options{Endpoint: *endpoint, Region: *region, InsecureAdmin: *insecureAdmin, RefuseSignatureReplay: *refuseReplay}
+	if *adminCreds != "" {
+		if *insecureAdmin {
+			fmt.Fprintln(stderr, "caldera serve: --admin-credentials and --insecure-admin exclude each other")
+			return 2
+		}
+		c, err := idp.ParseAdminCredentials(*adminCreds)
+		if err != nil {
+			fmt.Fprintf(stderr, "caldera serve: %v\n", err)
+			return 2
+		}
+		opts.AdminCredentials = c
+	}
 	if len(triggers) > 0 {
 		urls, err := idp.ParseTriggerFlags(triggers)
 		if err == nil {
@@ -107,9 +138,25 @@ func serveMain(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) i
 	if seeded != nil {
 		out["pools"] = seeded.Pools
 	}
+	creds := srv.AdminCredentials()
+	if *insecureAdmin {
+		out["insecureAdmin"] = true
+	} else {
+		out["adminCredentials"] = map[string]string{"accessKeyId": creds.AccessKeyID, "secretAccessKey": creds.SecretAccessKey}
+	}
+	fmt.Fprintf(stderr, "caldera serve: listening on %s (Ctrl-C to stop)\n", srv.Endpoint())
+	if *insecureAdmin {
+		fmt.Fprintln(stderr, "caldera serve: WARNING: --insecure-admin: anyone who reaches this port can call every Admin*, pool and client operation and read the outbox")
+	} else {
+		fmt.Fprintf(stderr, "caldera serve: admin credentials (sign control-plane requests with them; outbox: Authorization: Bearer SECRET_ACCESS_KEY):\n  AWS_ACCESS_KEY_ID=%s\n  AWS_SECRET_ACCESS_KEY=%s\n",
+			creds.AccessKeyID, creds.SecretAccessKey)
+	}
+	if !loopback(srv.Addr()) {
+		fmt.Fprintf(stderr, "caldera serve: WARNING: listening on %s, which is not a loopback address: other machines can reach this test server\n", srv.Addr())
+	}
+	// The JSON line comes last: a reader that waits for it has the rest.
 	b, _ := json.Marshal(out)
 	fmt.Fprintf(stdout, "%s\n", b)
-	fmt.Fprintf(stderr, "caldera serve: listening on %s (Ctrl-C to stop)\n", srv.Endpoint())
 	<-stop
 	if err := srv.Close(); err != nil {
 		fmt.Fprintf(stderr, "caldera serve: %v\n", err)
@@ -126,4 +173,15 @@ func (l *stringList) String() string { return fmt.Sprint(*l) }
 func (l *stringList) Set(v string) error {
 	*l = append(*l, v)
 	return nil
+}
+
+// loopback reports whether a listening address accepts only local
+// connections.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

@@ -158,6 +158,9 @@ func DeletePool(tx Tx, poolID string) error {
 			return err
 		}
 	}
+	if err := DeletePoolKey(tx, poolID); err != nil {
+		return err
+	}
 	return tx.Delete(KindPool, poolID)
 }
 

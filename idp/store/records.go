@@ -72,6 +72,21 @@ type Pool struct {
 	PasswordPolicy     PasswordPolicy
 	FirstFactors       []string          // USER_AUTH AllowedFirstAuthFactors
 	Tags               map[string]string `json:",omitempty"` // TagResource
+	// Schema lists the attributes declared for the pool: custom ones
+	// (custom:NAME, dev:NAME) and standard ones whose settings differ from
+	// Cognito's defaults.
+	Schema []SchemaAttribute `json:",omitempty"`
+}
+
+// SchemaAttribute is one declared attribute of a pool (Cognito's
+// SchemaAttributeType): Name is the full name (email, custom:tier,
+// dev:flag).
+type SchemaAttribute struct {
+	Name          string
+	DataType      string // String, Number, DateTime, Boolean
+	Mutable       bool
+	Required      bool
+	DeveloperOnly bool `json:",omitempty"`
 }
 
 // Client is an app client of a pool. Key: ID (client ids are global).
@@ -89,6 +104,13 @@ type Client struct {
 	// DISABLED.
 	RefreshRotation *RefreshTokenRotation `json:",omitempty"`
 	ModifiedAt      time.Time             `json:",omitempty"`
+	// ReadAttributes and WriteAttributes, when set, are the attributes the
+	// client's ID tokens carry and its users may write.
+	ReadAttributes  []string `json:",omitempty"`
+	WriteAttributes []string `json:",omitempty"`
+	// PreventUserExistenceErrors is "ENABLED" or "LEGACY"; empty (a client
+	// stored before the field existed) is treated as ENABLED.
+	PreventUserExistenceErrors string `json:",omitempty"`
 }
 
 // RefreshTokenRotation is Cognito's RefreshTokenRotationType: with
@@ -171,6 +193,9 @@ type Origin struct {
 	// Retired are the refresh tokens that rotation replaced and that stay
 	// valid for the client's grace period.
 	Retired []RetiredRefresh `json:",omitempty"`
+	// Sub is the sub of the user who signed in: a later user of the same
+	// name is another user.
+	Sub string `json:",omitempty"`
 }
 
 // RetiredRefresh is a rotated-out refresh token's hash and the end of its
@@ -187,6 +212,9 @@ type Failures struct {
 	Username    string
 	Count       int
 	LockedUntil time.Time
+	// Kind, when set, names the one-time code these failures are of
+	// (CodeFailuresKey); empty for password and device proofs.
+	Kind string `json:",omitempty"`
 }
 
 // Keys are the server's secrets (meta record "keys").
@@ -265,14 +293,41 @@ func PutUser(tx Tx, u *User) error {
 	}
 	for _, a := range AliasAttributes {
 		v := u.Attrs[a]
-		if v == "" || (old != nil && old.Attrs[a] != "" && AliasKey("", a, old.Attrs[a]) == AliasKey("", a, v)) {
-			continue // nothing to index, or indexed already
+		if v == "" {
+			continue
 		}
-		if err := tx.Put(KindAlias, AliasKey(u.PoolID, a, v), []byte(u.Username)); err != nil {
+		key := AliasKey(u.PoolID, a, v)
+		cur, err := tx.Get(KindAlias, key)
+		if err != nil {
+			return err
+		}
+		if string(cur) == u.Username {
+			continue
+		}
+		if len(cur) > 0 && !HoldsAlias(u, a) {
+			// Another user has the value; u takes the entry only by
+			// holding the alias (confirmed, value verified).
+			other, err := GetUser(tx, u.PoolID, string(cur))
+			if err != nil {
+				return err
+			}
+			if other != nil && AliasKey("", a, other.Attrs[a]) == key[len(u.PoolID):] {
+				continue
+			}
+		}
+		if err := tx.Put(KindAlias, key, []byte(u.Username)); err != nil {
 			return err
 		}
 	}
 	return put(tx, KindUser, UserKey(u.PoolID, u.Username), u)
+}
+
+// HoldsAlias reports whether u holds attribute a as a sign-in alias:
+// u is confirmed and the value is verified (preferred_username has no
+// verification). Among users with the same value, the index names the one
+// that holds it.
+func HoldsAlias(u *User, a string) bool {
+	return u.Status == StatusConfirmed && (a == "preferred_username" || u.Attrs[a+"_verified"] == "true")
 }
 
 // AliasKey is the index key of an alias value: pool, attribute and value
@@ -317,8 +372,12 @@ func unindex(tx Tx, old, u *User) error {
 		errFound := fmt.Errorf("found")
 		err = Users(tx, old.PoolID, func(x *User) error {
 			if x.Username != old.Username && x.Attrs[a] != "" && AliasKey("", a, x.Attrs[a]) == AliasKey("", a, ov) {
-				other = x.Username
-				return errFound
+				if other == "" || HoldsAlias(x, a) {
+					other = x.Username
+				}
+				if HoldsAlias(x, a) {
+					return errFound
+				}
 			}
 			return nil
 		})
@@ -400,6 +459,18 @@ func DeleteUser(tx Tx, poolID, username string) error {
 	if err := deleteUserMembers(tx, poolID, username); err != nil {
 		return err
 	}
+	var codeKeys []string
+	if err := tx.ForEach(KindFailure, UserKey(poolID, username)+"\x00", func(k string, _ []byte) error {
+		codeKeys = append(codeKeys, k)
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range codeKeys {
+		if err := tx.Delete(KindFailure, k); err != nil {
+			return err
+		}
+	}
 	if u, err := GetUser(tx, poolID, username); err != nil || u == nil {
 		return err
 	} else if err := unindex(tx, u, nil); err != nil {
@@ -445,7 +516,7 @@ func GetFailures(tx Tx, poolID, username string) (*Failures, error) {
 
 // PutFailures stores a user's failure count.
 func PutFailures(tx Tx, f *Failures) error {
-	return put(tx, KindFailure, UserKey(f.PoolID, f.Username), f)
+	return put(tx, KindFailure, failuresKey(f), f)
 }
 
 // ClearFailures removes a user's failure count, writing only if there is
@@ -457,6 +528,48 @@ func ClearFailures(tx Tx, poolID, username string) error {
 	}
 	return tx.Delete(KindFailure, UserKey(poolID, username))
 }
+
+// CodeFailuresKey is the key of a user's failures with one kind of
+// one-time code: the user's key, a NUL (which no user name contains) and
+// the kind.
+func CodeFailuresKey(poolID, username, kind string) string {
+	return UserKey(poolID, username) + "\x00" + kind
+}
+
+func failuresKey(f *Failures) string {
+	if f.Kind != "" {
+		return CodeFailuresKey(f.PoolID, f.Username, f.Kind)
+	}
+	return UserKey(f.PoolID, f.Username)
+}
+
+// GetCodeFailures returns a user's failures with one kind of code, or nil.
+func GetCodeFailures(tx Tx, poolID, username, kind string) (*Failures, error) {
+	return get[Failures](tx, KindFailure, CodeFailuresKey(poolID, username, kind))
+}
+
+// ClearCodeFailures removes a user's failures with one kind of code,
+// writing only if there are some.
+func ClearCodeFailures(tx Tx, poolID, username, kind string) error {
+	key := CodeFailuresKey(poolID, username, kind)
+	b, err := tx.Get(KindFailure, key)
+	if err != nil || b == nil {
+		return err
+	}
+	return tx.Delete(KindFailure, key)
+}
+
+// GetPoolKey returns the PKCS #8 DER of a pool's token signing key, or
+// nil (meta record "poolkey/POOL").
+func GetPoolKey(tx Tx, poolID string) ([]byte, error) { return tx.Get(KindMeta, "poolkey/"+poolID) }
+
+// PutPoolKey stores a pool's token signing key.
+func PutPoolKey(tx Tx, poolID string, der []byte) error {
+	return tx.Put(KindMeta, "poolkey/"+poolID, der)
+}
+
+// DeletePoolKey removes a pool's token signing key (DeletePool).
+func DeletePoolKey(tx Tx, poolID string) error { return tx.Delete(KindMeta, "poolkey/"+poolID) }
 
 // GetKeys returns the server keys, or nil.
 func GetKeys(tx Tx) (*Keys, error) { return get[Keys](tx, KindMeta, "keys") }

@@ -4,18 +4,18 @@
 // (RFC 7517) served at <issuer>/.well-known/jwks.json, and the opaque
 // refresh tokens (an origin id and a secret whose SHA-256 the store keeps).
 //
-// All JWT signing and verification of idp is here and nowhere else, so
-// that it can be moved onto a JWT library in one place. Signing is RSA
-// PKCS #1 v1.5 with SHA-256 (RFC 7518, Section 3.3) from crypto/rsa; the
-// key id is compared in constant time and the signature check is
-// crypto/rsa's. An Issuer is immutable and safe for concurrent use: no lock
-// is taken to sign or verify.
+// An Issuer is one pool's key: the JOSE work is the library package
+// github.com/caldera-srp/caldera/token's (token.Signer signs, RS256 with
+// {"alg","kid"} as Cognito does; token.Verifier verifies against the
+// pool's own key set, offline, with AnyIssuer: the caller checks iss, which
+// follows the endpoint a client used). An Issuer is immutable and safe for
+// concurrent use: no lock is taken to sign or verify.
 //
-// It imports nothing else of idp.
+// Imports within idp: none (outside idp: token).
 package tokens
 
 import (
-	"crypto"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -26,10 +26,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/caldera-srp/caldera/token"
 )
 
 // Claims are the decoded claims of a token.
@@ -57,79 +58,76 @@ func (c Claims) Unix(name string) time.Time {
 // by this issuer's key, or expired.
 var ErrToken = errors.New("idp: invalid token")
 
-// Issuer signs and verifies tokens with one RSA key.
+// Issuer signs and verifies the tokens of one pool with its RSA key.
 type Issuer struct {
-	key *rsa.PrivateKey
-	kid string
+	key      *rsa.PrivateKey // for Certificate only
+	signer   *token.Signer
+	verifier *token.Verifier
+	jwks     JWKSet
 }
 
-// NewIssuer returns an Issuer for key (at least 2048 bits).
-func NewIssuer(key *rsa.PrivateKey) (*Issuer, error) {
-	if key == nil || key.N.BitLen() < 2048 {
+// NewIssuer returns the Issuer of pool poolID for key (at least 2048
+// bits); now is the clock tokens are verified against.
+func NewIssuer(poolID string, key *rsa.PrivateKey, now func() time.Time) (*Issuer, error) {
+	if key == nil || key.N == nil || key.N.BitLen() < 2048 {
 		return nil, errors.New("idp/tokens: signing key must be RSA of at least 2048 bits")
 	}
-	return &Issuer{key: key, kid: KeyID(&key.PublicKey)}, nil
+	sg, err := token.NewSigner(key, KeyID(poolID, &key.PublicKey))
+	if err != nil {
+		return nil, fmt.Errorf("idp/tokens: %w", err)
+	}
+	set := sg.JWKS()
+	v, err := token.NewVerifier(token.Config{
+		Pools: []token.Pool{{AnyIssuer: true, JWKS: set, Use: token.EitherToken, AnyClient: true}},
+		Now:   now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("idp/tokens: %w", err)
+	}
+	is := &Issuer{key: key, signer: sg, verifier: v}
+	if err := json.Unmarshal(set, &is.jwks); err != nil {
+		return nil, fmt.Errorf("idp/tokens: %w", err)
+	}
+	return is, nil
 }
 
-// KeyID names a public key in the JWKS: the standard base64 of the SHA-256
-// of its modulus.
-func KeyID(k *rsa.PublicKey) string {
-	h := sha256.Sum256(k.N.Bytes())
-	return base64.StdEncoding.EncodeToString(h[:])
+// KeyID names a pool's public key in its JWKS: the standard base64 of the
+// SHA-256 of the pool id, a NUL and the modulus, so that two pools never
+// share a kid (even when a test gives them one key).
+func KeyID(poolID string, k *rsa.PublicKey) string {
+	h := sha256.New()
+	h.Write([]byte(poolID))
+	h.Write([]byte{0})
+	h.Write(k.N.Bytes())
+	return base64.StdEncoding.EncodeToString(h.Sum(nil))
 }
 
 func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // Sign returns an RS256 JWS compact serialization (RFC 7515, Section
 // 7.1) of claims with the issuer's key id.
-func (is *Issuer) Sign(claims map[string]any) (string, error) {
-	header, err := json.Marshal(map[string]string{"kid": is.kid, "alg": "RS256"})
-	if err != nil {
-		return "", err
-	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	signing := b64url(header) + "." + b64url(payload)
-	h := sha256.Sum256([]byte(signing))
-	sig, err := rsa.SignPKCS1v15(nil, is.key, crypto.SHA256, h[:])
-	if err != nil {
-		return "", err
-	}
-	return signing + "." + b64url(sig), nil
-}
+func (is *Issuer) Sign(claims map[string]any) (string, error) { return is.signer.Sign(claims) }
 
-// Verify checks a token's RS256 signature against the issuer's key and its
-// expiry against now, and returns its claims. Revocation is the caller's
-// business (the origin_jti claim names the sign-in).
-func (is *Issuer) Verify(token string, now time.Time) (Claims, error) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, fmt.Errorf("%w: not a JWT", ErrToken)
+// Verify checks a token's RS256 signature against the issuer's key set
+// and its times (exp, iat) against the clock, and returns its claims. The
+// iss claim and revocation are the caller's business (the origin_jti
+// claim names the sign-in).
+func (is *Issuer) Verify(tok string) (Claims, error) {
+	c, err := is.verifier.Verify(context.Background(), tok)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrToken, err)
 	}
-	hb, err1 := base64.RawURLEncoding.DecodeString(parts[0])
-	pb, err2 := base64.RawURLEncoding.DecodeString(parts[1])
-	sig, err3 := base64.RawURLEncoding.DecodeString(parts[2])
-	if err1 != nil || err2 != nil || err3 != nil {
-		return nil, fmt.Errorf("%w: bad base64", ErrToken)
+	// Numbers as encoding/json decodes them by default (float64), as
+	// callers of this package have always seen them.
+	out := make(Claims, len(c.Raw))
+	for k, v := range c.Raw {
+		if n, ok := v.(json.Number); ok {
+			f, _ := n.Float64()
+			v = f
+		}
+		out[k] = v
 	}
-	var hdr struct{ Alg, Kid string }
-	if json.Unmarshal(hb, &hdr) != nil || hdr.Alg != "RS256" || subtle.ConstantTimeCompare([]byte(hdr.Kid), []byte(is.kid)) != 1 {
-		return nil, fmt.Errorf("%w: header", ErrToken)
-	}
-	h := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if rsa.VerifyPKCS1v15(&is.key.PublicKey, crypto.SHA256, h[:], sig) != nil {
-		return nil, fmt.Errorf("%w: signature", ErrToken)
-	}
-	var c Claims
-	if err := json.Unmarshal(pb, &c); err != nil {
-		return nil, fmt.Errorf("%w: claims", ErrToken)
-	}
-	if exp := c.Unix("exp"); exp.IsZero() || !now.Before(exp) {
-		return nil, fmt.Errorf("%w: expired", ErrToken)
-	}
-	return c, nil
+	return out, nil
 }
 
 // JWK is one key of a JSON Web Key Set (RFC 7517), as Cognito publishes it.
@@ -148,12 +146,27 @@ type JWKSet struct {
 }
 
 // JWKS returns the key set that verifies the issuer's tokens.
-func (is *Issuer) JWKS() JWKSet {
-	pub := &is.key.PublicKey
-	return JWKSet{Keys: []JWK{{
-		Alg: "RS256", Kty: "RSA", Use: "sig", Kid: is.kid,
-		N: b64url(pub.N.Bytes()), E: b64url(big.NewInt(int64(pub.E)).Bytes()),
-	}}}
+func (is *Issuer) JWKS() JWKSet { return is.jwks }
+
+// PoolOf returns the pool id a token's (unverified) iss names: its last
+// path segment. It only chooses the key set to verify with; the key set
+// decides.
+func PoolOf(tok string) string {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 || len(parts[1]) > 16<<10 {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		Iss string `json:"iss"`
+	}
+	if json.Unmarshal(b, &c) != nil {
+		return ""
+	}
+	return c.Iss[strings.LastIndexByte(c.Iss, '/')+1:]
 }
 
 // Grant is what one ID and access token pair says: who signed in, through
@@ -182,7 +195,7 @@ type Grant struct {
 	// IDClaims and AccessClaims are added to the tokens (overriding what
 	// is there) after IDSuppress and AccessSuppress are removed; Scope,
 	// when set, replaces the access token's scope. They carry a pre token
-	// generation trigger's answer; the caller keeps reserved claims out.
+	// generation trigger's answer; Mint ignores reserved claims in them.
 	IDClaims, AccessClaims     map[string]any
 	IDSuppress, AccessSuppress []string
 	Scope                      *string
@@ -196,24 +209,19 @@ type Pair struct {
 
 // Mint signs the ID and access tokens of g with Cognito's claims: numeric
 // iat, exp and auth_time; *_verified attributes as booleans; the access
-// token's scope aws.cognito.signin.user.admin and its device_key when the
-// sign-in used a device (docs/protocol.md §8).
+// token's scope aws.cognito.signin.user.admin (or g.Scope) and its
+// device_key when the sign-in used a device (docs/protocol.md §8); the
+// groups' cognito:groups (both tokens), cognito:roles and
+// cognito:preferred_role (ID token); then a pre token generation
+// trigger's changes (g.IDSuppress, g.IDClaims, …).
+//
+// Reserved claims (Reserved) come last, from g's own fields only: no
+// attribute and no trigger claim or suppression ever replaces or removes
+// one, whatever the caller checked before.
 func (is *Issuer) Mint(g Grant) (Pair, error) {
-	id := map[string]any{
-		"sub":              g.Sub,
-		"iss":              g.Issuer,
-		"cognito:username": g.Username,
-		"origin_jti":       g.OriginJTI,
-		"aud":              g.ClientID,
-		"event_id":         g.EventID,
-		"token_use":        "id",
-		"auth_time":        g.AuthTime.Unix(),
-		"exp":              g.Now.Add(g.IDTTL).Unix(),
-		"iat":              g.Now.Unix(),
-		"jti":              g.IDJTI,
-	}
+	id := map[string]any{}
 	for k, v := range g.Attrs {
-		if k == "sub" {
+		if Reserved(k) {
 			continue
 		}
 		switch v {
@@ -225,19 +233,55 @@ func (is *Issuer) Mint(g Grant) (Pair, error) {
 		}
 		id[k] = v
 	}
-	access := map[string]any{
+	access := map[string]any{}
+	trigger := func(claims map[string]any, suppress []string, add map[string]any) {
+		for _, c := range suppress {
+			if !Reserved(c) {
+				delete(claims, c)
+			}
+		}
+		for k, v := range add {
+			if !Reserved(k) {
+				claims[k] = v
+			}
+		}
+	}
+	trigger(id, g.IDSuppress, g.IDClaims)
+	trigger(access, g.AccessSuppress, g.AccessClaims)
+	for k, v := range map[string]any{
+		"sub":              g.Sub,
+		"iss":              g.Issuer,
+		"cognito:username": g.Username,
+		"origin_jti":       g.OriginJTI,
+		"aud":              g.ClientID,
+		"event_id":         g.EventID,
+		"token_use":        "id",
+		"auth_time":        g.AuthTime.Unix(),
+		"exp":              g.Now.Add(g.IDTTL).Unix(),
+		"iat":              g.Now.Unix(),
+		"jti":              g.IDJTI,
+	} {
+		id[k] = v
+	}
+	scope := "aws.cognito.signin.user.admin"
+	if g.Scope != nil {
+		scope = *g.Scope
+	}
+	for k, v := range map[string]any{
 		"sub":        g.Sub,
 		"iss":        g.Issuer,
 		"client_id":  g.ClientID,
 		"origin_jti": g.OriginJTI,
 		"event_id":   g.EventID,
 		"token_use":  "access",
-		"scope":      "aws.cognito.signin.user.admin",
+		"scope":      scope,
 		"auth_time":  g.AuthTime.Unix(),
 		"exp":        g.Now.Add(g.AccessTTL).Unix(),
 		"iat":        g.Now.Unix(),
 		"jti":        g.AccessJTI,
 		"username":   g.Username,
+	} {
+		access[k] = v
 	}
 	if g.DeviceKey != "" {
 		access["device_key"] = g.DeviceKey
@@ -251,17 +295,6 @@ func (is *Issuer) Mint(g Grant) (Pair, error) {
 	if g.PreferredRole != "" {
 		id["cognito:preferred_role"] = g.PreferredRole
 	}
-	for _, c := range g.IDSuppress {
-		delete(id, c)
-	}
-	for _, c := range g.AccessSuppress {
-		delete(access, c)
-	}
-	maps.Copy(id, g.IDClaims)
-	maps.Copy(access, g.AccessClaims)
-	if g.Scope != nil {
-		access["scope"] = *g.Scope
-	}
 	idTok, err := is.Sign(id)
 	if err != nil {
 		return Pair{}, err
@@ -271,6 +304,18 @@ func (is *Issuer) Mint(g Grant) (Pair, error) {
 		return Pair{}, err
 	}
 	return Pair{IDToken: idTok, AccessToken: accTok}, nil
+}
+
+// Reserved reports whether a claim name is one only the server sets (RFC
+// 7519 Section 4.1, OpenID Connect Core Section 2, and Cognito's own):
+// Mint never takes it from an attribute, whether or not it mints it.
+func Reserved(name string) bool {
+	switch name {
+	case "sub", "iss", "aud", "exp", "nbf", "iat", "jti", "auth_time", "nonce", "acr", "amr", "azp", "at_hash",
+		"token_use", "origin_jti", "event_id", "client_id", "username", "scope", "device_key", "version":
+		return true
+	}
+	return strings.HasPrefix(name, "cognito:")
 }
 
 // Refresh tokens are opaque to clients: the origin's id and a random

@@ -11,13 +11,19 @@ import (
 	"time"
 )
 
+var testNow = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+
 func testIssuer(t *testing.T) (*Issuer, *rsa.PrivateKey) {
+	return testIssuerAt(t, func() time.Time { return testNow })
+}
+
+func testIssuerAt(t *testing.T, now func() time.Time) (*Issuer, *rsa.PrivateKey) {
 	t.Helper()
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	is, err := NewIssuer(k)
+	is, err := NewIssuer("us-east-1_A", k, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,11 +31,13 @@ func testIssuer(t *testing.T) (*Issuer, *rsa.PrivateKey) {
 }
 
 func TestMintVerify(t *testing.T) {
-	is, k := testIssuer(t)
-	now := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+	now := testNow
+	clock := now
+	is, k := testIssuerAt(t, func() time.Time { return clock })
 	g := Grant{
 		Issuer: "http://x/us-east-1_A", ClientID: "c", Username: "alice", Sub: "s-1",
-		Attrs:     map[string]string{"email": "a@x", "email_verified": "true", "sub": "ignored"},
+		Attrs: map[string]string{"email": "a@x", "email_verified": "true", "sub": "ignored",
+			"iss": "https://evil", "token_use": "access", "aud": "other", "exp": "9999999999", "cognito:groups": "admins", "nbf": "1"},
 		OriginJTI: "o-1", DeviceKey: "us-east-1_d", AuthTime: now.Add(-time.Minute), Now: now,
 		AccessTTL: time.Hour, IDTTL: 2 * time.Hour, EventID: "e", IDJTI: "j1", AccessJTI: "j2",
 	}
@@ -37,16 +45,17 @@ func TestMintVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := is.Verify(p.IDToken, now)
+	id, err := is.Verify(p.IDToken)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if id.String("token_use") != "id" || id.String("aud") != "c" || id.String("cognito:username") != "alice" ||
 		id["email_verified"] != true || id.String("sub") != "s-1" || id.String("jti") != "j1" ||
-		!id.Unix("exp").Equal(now.Add(2*time.Hour)) || !id.Unix("auth_time").Equal(now.Add(-time.Minute)) {
+		!id.Unix("exp").Equal(now.Add(2*time.Hour)) || !id.Unix("auth_time").Equal(now.Add(-time.Minute)) ||
+		id.String("iss") != "http://x/us-east-1_A" || id["cognito:groups"] != nil || id["nbf"] != nil {
 		t.Fatalf("id claims %v", id)
 	}
-	ac, err := is.Verify(p.AccessToken, now)
+	ac, err := is.Verify(p.AccessToken)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,23 +64,25 @@ func TestMintVerify(t *testing.T) {
 		t.Fatalf("access claims %v", ac)
 	}
 	// Expired at exp.
-	if _, err := is.Verify(p.AccessToken, now.Add(time.Hour)); !errors.Is(err, ErrToken) {
+	clock = now.Add(time.Hour)
+	if _, err := is.Verify(p.AccessToken); !errors.Is(err, ErrToken) {
 		t.Fatalf("expired token: %v", err)
 	}
+	clock = now
 	// A changed payload, a foreign key and garbage are refused.
 	parts := strings.Split(p.AccessToken, ".")
 	forged := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"exp":9999999999,"token_use":"access"}`)) + "." + parts[2]
 	other, _ := testIssuer(t)
 	p2, _ := other.Mint(g)
 	for name, tok := range map[string]string{"forged": forged, "other key": p2.AccessToken, "garbage": "a.b", "empty": ""} {
-		if _, err := is.Verify(tok, now); !errors.Is(err, ErrToken) {
+		if _, err := is.Verify(tok); !errors.Is(err, ErrToken) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
 	// The JWKS carries the signing key's public half.
 	j := is.JWKS().Keys[0]
 	n, _ := base64.RawURLEncoding.DecodeString(j.N)
-	if j.Kid != KeyID(&k.PublicKey) || new(big.Int).SetBytes(n).Cmp(k.N) != 0 || j.Alg != "RS256" {
+	if j.Kid != KeyID("us-east-1_A", &k.PublicKey) || new(big.Int).SetBytes(n).Cmp(k.N) != 0 || j.Alg != "RS256" {
 		t.Fatalf("JWKS %+v", j)
 	}
 }
@@ -96,10 +107,35 @@ func TestRefresh(t *testing.T) {
 
 func TestNewIssuerRefusesSmallKeys(t *testing.T) {
 	k, _ := rsa.GenerateKey(rand.Reader, 1024)
-	if _, err := NewIssuer(k); err == nil {
+	if _, err := NewIssuer("p", k, time.Now); err == nil {
 		t.Fatal("1024-bit key accepted")
 	}
-	if _, err := NewIssuer(nil); err == nil {
+	if _, err := NewIssuer("p", nil, time.Now); err == nil {
 		t.Fatal("nil key accepted")
+	}
+}
+
+// TestPoolKeyIDs: one key given to two pools still gives two kids, and a
+// token of one does not verify under the other's key set.
+func TestPoolKeyIDs(t *testing.T) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return testNow }
+	a, _ := NewIssuer("us-east-1_A", k, now)
+	b, _ := NewIssuer("us-east-1_B", k, now)
+	if a.JWKS().Keys[0].Kid == b.JWKS().Keys[0].Kid {
+		t.Fatal("two pools share a kid")
+	}
+	p, err := a.Mint(Grant{Issuer: "http://x/us-east-1_A", ClientID: "c", Username: "u", Sub: "s", Now: testNow, AuthTime: testNow, AccessTTL: time.Hour, IDTTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Verify(p.IDToken); !errors.Is(err, ErrToken) {
+		t.Fatalf("pool B verified pool A's token: %v", err)
+	}
+	if PoolOf(p.IDToken) != "us-east-1_A" || PoolOf("x.y.z") != "" {
+		t.Fatalf("PoolOf %q", PoolOf(p.IDToken))
 	}
 }

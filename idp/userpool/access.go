@@ -13,7 +13,7 @@ func (s *Service) verifyAccess(token string) (tokens.Claims, *Error) {
 	if token == "" {
 		return nil, errParam("Missing required parameter AccessToken")
 	}
-	c, err := s.issuer.Verify(token, s.now())
+	c, err := s.VerifyToken(token)
 	if err != nil || c.String("token_use") != "access" {
 		return nil, apiErr("NotAuthorizedException", msgBadAccessToken)
 	}
@@ -34,7 +34,7 @@ func accessUser(tx store.Tx, c tokens.Claims) (*store.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if u == nil || u.Sub != c.String("sub") {
+	if u == nil || u.Sub != c.String("sub") || (o.Sub != "" && o.Sub != u.Sub) {
 		return nil, apiErr("NotAuthorizedException", msgBadAccessToken)
 	}
 	if !u.Enabled {

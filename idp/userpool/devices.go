@@ -94,9 +94,14 @@ func (s *Service) answerDevicePasswordVerifier(endpoint string, sess *session, u
 	})
 }
 
-// ConfirmDevice stores the verifier of a device the user's sign-in was
+// ConfirmDevice stores the verifier of the device the caller's sign-in was
 // given (docs/protocol.md §6) and reports whether the user must still be
-// asked to remember it.
+// asked to remember it. Only that device (the access token's device_key)
+// and only while unconfirmed: another device of the user, or a confirmed
+// one (a re-keying), is refused with NotAuthorizedException, so a stolen
+// access token cannot plant a verifier its holder knows on a device the
+// user trusts. Degenerate verifiers (v ≡ 0, 1, −1 mod N) are refused by
+// srp.ParseDeviceSecretVerifierConfig.
 func (s *Service) ConfirmDevice(accessToken, deviceKey, name string, cfg *srp.DeviceSecretVerifierConfig) (userConfirmationNecessary bool, err *Error) {
 	if cfg == nil {
 		return false, errParam("Missing required parameter DeviceSecretVerifierConfig")
@@ -105,10 +110,24 @@ func (s *Service) ConfirmDevice(accessToken, deviceKey, name string, cfg *srp.De
 	if perr != nil {
 		return false, errParam("Invalid DeviceSecretVerifierConfig: %v", perr)
 	}
-	err = s.accessUpdate(accessToken, func(tx store.Tx, u *store.User) error {
+	c, err := s.verifyAccess(accessToken)
+	if err != nil {
+		return false, err
+	}
+	err = s.update(func(tx store.Tx) error {
+		u, err := accessUser(tx, c)
+		if err != nil {
+			return err
+		}
 		d, err := deviceOf(tx, u, deviceKey)
 		if err != nil {
 			return err
+		}
+		if c.String("device_key") != d.Key {
+			return apiErr("NotAuthorizedException", msgDeviceNotOfSignIn)
+		}
+		if d.Confirmed {
+			return apiErr("NotAuthorizedException", msgDeviceConfirmed)
 		}
 		p, err := store.GetPool(tx, u.PoolID)
 		if err != nil {

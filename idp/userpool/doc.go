@@ -30,6 +30,13 @@
 // User attributes written by the user-side operations go through one
 // function, setAttributes (userattrs.go), which validates every change.
 //
+// Each pool signs its tokens with its own RSA key, a store record drawn
+// when the pool is created (outside any transaction) and then held in
+// memory as a tokens.Issuer. Attribute writes pass the pool's schema
+// (checkAttributes), and wrong one-time codes are counted per user and
+// kind in store records (codeFailed) in the request's transaction; see
+// idp/doc.go, "Security model".
+//
 // Challenge sessions (with the server's SRP secret b) and the outbox live
 // in process memory, each behind its own mutex held only for map and
 // slice operations; a restart ends sign-ins in progress, never finished

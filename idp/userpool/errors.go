@@ -74,6 +74,9 @@ const (
 	msgBadRefresh     = "Invalid Refresh Token"
 	msgCodeMismatch   = "Invalid code received for user"
 	msgDisabled       = "User is disabled."
+	// Not Cognito's words (it does not document these refusals).
+	msgDeviceNotOfSignIn = "Device key does not match the access token's sign-in."
+	msgDeviceConfirmed   = "Device is already confirmed."
 )
 
 func errIncorrect() *Error  { return apiErr("NotAuthorizedException", msgIncorrect) }

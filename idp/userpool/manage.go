@@ -75,12 +75,18 @@ func (s *Service) UpdatePool(in UpdatePoolInput) *Error {
 
 // DeletePool deletes a pool with its clients, users and groups.
 func (s *Service) DeletePool(poolID string) *Error {
-	return s.update(func(tx store.Tx) error {
+	err := s.update(func(tx store.Tx) error {
 		if _, err := poolIn(tx, poolID); err != nil {
 			return err
 		}
 		return store.DeletePool(tx, poolID)
 	})
+	if err == nil {
+		// The pool's key went with it (meta poolkey/ID); its tokens no
+		// longer verify.
+		s.issuers.Delete(poolID)
+	}
+	return err
 }
 
 // UpdateClientInput is UpdateUserPoolClient's request. As in Cognito,
@@ -155,12 +161,13 @@ func (s *Service) DeleteClient(poolID, clientID string) *Error {
 }
 
 // SigningCertificate returns the base64 DER of a self-signed X.509
-// certificate of the token signing key (GetSigningCertificate).
+// certificate of the pool's token signing key (GetSigningCertificate).
 func (s *Service) SigningCertificate(poolID string) (string, *Error) {
-	if _, err := s.Pool(poolID); err != nil {
-		return "", err
+	is, ierr := s.issuerFor(poolID)
+	if ierr != nil {
+		return "", ierr
 	}
-	c, err := s.issuer.Certificate(poolID, s.now())
+	c, err := is.Certificate(poolID, s.now())
 	if err != nil {
 		return "", errInternal(err)
 	}

@@ -18,13 +18,20 @@ func mfaFactors(p *store.Pool, u *store.User) []string {
 	if p.SoftwareTokenMFA && u.TOTPVerified && u.TOTPEnabled {
 		f = append(f, string(challenge.SoftwareTokenMFA))
 	}
-	if p.SMSMFA && u.Attrs["phone_number"] != "" && (u.SMSMFAEnabled || p.MFA == "ON") {
+	if p.SMSMFA && verified(u, "phone_number") && (u.SMSMFAEnabled || p.MFA == "ON") {
 		f = append(f, string(challenge.SMSMFA))
 	}
-	if p.EmailMFA && u.Attrs["email"] != "" && (u.EmailMFAEnabled || p.MFA == "ON") {
+	if p.EmailMFA && verified(u, "email") && (u.EmailMFAEnabled || p.MFA == "ON") {
 		f = append(f, string(challenge.EmailOTP))
 	}
 	return f
+}
+
+// verified reports whether a user has an address (email, phone_number)
+// and it is verified: sign-in codes go to verified addresses only, so
+// that changing an address never redirects the second factor.
+func verified(u *store.User, attr string) bool {
+	return u.Attrs[attr] != "" && u.Attrs[attr+"_verified"] == "true"
 }
 
 func mfaRequired(p *store.Pool, u *store.User) bool {
@@ -42,6 +49,10 @@ func mfaRequired(p *store.Pool, u *store.User) bool {
 // SELECT_MFA_TYPE.
 func (s *Service) challengeMFA(prev *session, p *store.Pool, u *store.User) (*outcome, error) {
 	f := mfaFactors(p, u)
+	if prev != nil && prev.otpFirst != "" {
+		// The first factor was a code to an address: the second is another.
+		f = slices.DeleteFunc(f, func(x string) bool { return x == prev.otpFirst })
+	}
 	switch {
 	case len(f) == 0:
 		var can []string
@@ -85,14 +96,21 @@ func (s *Service) challengeFactor(prev *session, u *store.User, name string) (*o
 	case challenge.EmailOTP:
 		medium = "EMAIL"
 	}
+	to := u
 	if medium != "" {
 		var err error
 		if code, err = rnd.Code(s.cfg.Rand); err != nil {
 			return nil, err
 		}
 		attr := map[string]string{"SMS": "phone_number", "EMAIL": "email"}[medium]
+		if medium == "EMAIL" && prev != nil && prev.pendingEmail != "" {
+			// MFA_SETUP's new address: its code proves it.
+			to = &store.User{PoolID: u.PoolID, Username: u.Username, Attrs: map[string]string{"email": prev.pendingEmail}}
+		} else if !verified(u, attr) {
+			return nil, errParam("No verified %s to send the code to.", attr)
+		}
 		params["CODE_DELIVERY_DELIVERY_MEDIUM"] = medium
-		params["CODE_DELIVERY_DESTINATION"] = maskDestination(medium, u.Attrs[attr])
+		params["CODE_DELIVERY_DESTINATION"] = maskDestination(medium, to.Attrs[attr])
 	}
 	o, err := s.challenge(prev, name, params)
 	if err != nil {
@@ -100,7 +118,7 @@ func (s *Service) challengeFactor(prev *session, u *store.User, name string) (*o
 	}
 	if medium != "" {
 		o.next.code = code
-		m := s.message(u, medium, name, code)
+		m := s.message(to, medium, name, code)
 		o.msg = &m
 	}
 	return o, nil
@@ -149,6 +167,15 @@ func (s *Service) answerCode(endpoint string, sess *session, u *store.User, name
 		if cur == nil {
 			return &outcome{err: errUserNotFound()}, nil
 		}
+		kind := string(name)
+		locked, err := s.codeLocked(tx, cur.PoolID, cur.Username, kind)
+		if err != nil {
+			return nil, err
+		}
+		if locked {
+			// Even the right code: the session (and its code) is spent.
+			return &outcome{err: errTooManyCodes()}, nil
+		}
 		ok := false
 		var step int64 = -1
 		if name == challenge.SoftwareTokenMFA {
@@ -158,18 +185,47 @@ func (s *Service) answerCode(endpoint string, sess *session, u *store.User, name
 			ok = codeEqual(taken.code, got)
 		}
 		if !ok {
+			lockedNow, err := s.codeFailed(tx, cur.PoolID, cur.Username, kind)
+			if err != nil {
+				return nil, err
+			}
 			o := &outcome{err: apiErr("CodeMismatchException", msgCodeMismatch)}
-			if taken.codeAttempts++; taken.codeAttempts < maxMFAAttempts {
+			if taken.codeAttempts++; taken.codeAttempts < maxMFAAttempts && !lockedNow {
 				o.retry = taken
 			}
 			return o, nil
+		}
+		if err := s.codeAccepted(tx, cur.PoolID, cur.Username, kind); err != nil {
+			return nil, err
 		}
 		if step >= 0 {
 			if err := s.editUser(tx, cur, func(nu *store.User) { nu.TOTPLastStep = step }); err != nil {
 				return nil, err
 			}
 		}
-		taken.mfaDone = true
+		if name == challenge.EmailOTP && taken.pendingEmail != "" {
+			// MFA_SETUP's address, proven by this code: stored now.
+			email := taken.pendingEmail
+			if err := s.editUser(tx, cur, func(nu *store.User) {
+				nu.Attrs["email"], nu.Attrs["email_verified"], nu.EmailMFAEnabled = email, "true", true
+			}); err != nil {
+				return nil, err
+			}
+			taken.pendingEmail = ""
+		}
+		if taken.otpFirst == string(name) && !taken.otpFirstDone {
+			// USER_AUTH's passwordless first factor: it stands in for MFA
+			// unless the user has a TOTP second factor, which is then
+			// still asked (challengeMFA leaves this factor out).
+			taken.otpFirstDone = true
+			p, err := store.GetPool(tx, cur.PoolID)
+			if err != nil {
+				return nil, err
+			}
+			taken.mfaDone = p == nil || !slices.Contains(mfaFactors(p, cur), string(challenge.SoftwareTokenMFA))
+		} else {
+			taken.mfaDone = true
+		}
 		return s.advance(tx, endpoint, taken)
 	})
 }
@@ -205,21 +261,14 @@ func (s *Service) answerMFASetup(endpoint string, sess *session, u *store.User, 
 		if taken == nil {
 			return nil, errBadSession()
 		}
-		return s.step(endpoint, func(tx store.Tx) (*outcome, error) {
-			cur, err := store.GetUser(tx, u.PoolID, u.Username)
-			if err != nil {
-				return nil, err
-			}
-			if cur == nil {
-				return &outcome{err: errUserNotFound()}, nil
-			}
-			if err := s.editUser(tx, cur, func(nu *store.User) {
-				nu.Attrs["email"], nu.EmailMFAEnabled = email, true
-			}); err != nil {
-				return nil, err
-			}
-			return s.challengeFactor(taken, cur, string(challenge.EmailOTP))
-		})
+		// The address is stored only once the code sent to it is proven
+		// (answerCode): until then it is the session's.
+		taken.pendingEmail = email
+		o, cerr := s.challengeFactor(taken, u, string(challenge.EmailOTP))
+		if cerr != nil {
+			return nil, asError(cerr)
+		}
+		return s.finish(endpoint, o)
 	}
 	if !sess.totpVerified {
 		return nil, apiErr("NotAuthorizedException", "Software token MFA has not been verified for this session.")

@@ -42,6 +42,9 @@ type PoolConfig struct {
 	FirstAuthFactors []string `json:"firstAuthFactors,omitempty"`
 	// Tags are the pool's UserPoolTags (kept, nothing more).
 	Tags map[string]string `json:"tags,omitempty"`
+	// Schema declares custom attributes (custom:NAME) and settings of
+	// standard ones, as CreateUserPool's Schema.
+	Schema []SchemaAttributeInput `json:"schema,omitempty"`
 }
 
 // ClientConfig describes an app client for CreateClient and the seed file.
@@ -63,6 +66,15 @@ type ClientConfig struct {
 	// RefreshTokenRotation enables rotation (GetTokensFromRefreshToken);
 	// nil is DISABLED.
 	RefreshTokenRotation *store.RefreshTokenRotation `json:"refreshTokenRotation,omitempty"`
+	// ReadAttributes and WriteAttributes, when set, are the attributes
+	// the client's ID tokens carry and its users may write.
+	ReadAttributes  []string `json:"readAttributes,omitempty"`
+	WriteAttributes []string `json:"writeAttributes,omitempty"`
+	// PreventUserExistenceErrors is Cognito's setting of the same name:
+	// "ENABLED" (the default here, as in Cognito's console) answers an
+	// unknown user as a wrong password would be answered; "LEGACY" answers
+	// UserNotFoundException.
+	PreventUserExistenceErrors string `json:"preventUserExistenceErrors,omitempty"`
 }
 
 // UserConfig describes a user for CreateUser and the seed file.
@@ -119,6 +131,10 @@ func (s *Service) CreatePool(cfg PoolConfig) (*store.Pool, *Error) {
 	if err := checkTags(cfg.Tags); err != nil {
 		return nil, err
 	}
+	schema, serr := declare(nil, cfg.Schema, false)
+	if serr != nil {
+		return nil, serr
+	}
 	pol := DefaultPasswordPolicy
 	if cfg.PasswordPolicy != nil {
 		pol = *cfg.PasswordPolicy
@@ -132,7 +148,7 @@ func (s *Service) CreatePool(cfg PoolConfig) (*store.Pool, *Error) {
 		SoftwareTokenMFA: cfg.SoftwareTokenMFA, SMSMFA: cfg.SMSMFA, EmailMFA: cfg.EmailMFA,
 		UsernameAttributes: cfg.UsernameAttributes, AliasAttributes: cfg.AliasAttributes,
 		AutoVerified: cfg.AutoVerifiedAttributes, Device: cfg.DeviceConfiguration,
-		PasswordPolicy: pol, FirstFactors: cfg.FirstAuthFactors, Tags: maps.Clone(cfg.Tags),
+		PasswordPolicy: pol, FirstFactors: cfg.FirstAuthFactors, Tags: maps.Clone(cfg.Tags), Schema: schema,
 	}
 	if mfa != "OFF" && !p.SoftwareTokenMFA && !p.SMSMFA && !p.EmailMFA {
 		p.SoftwareTokenMFA = true
@@ -147,6 +163,9 @@ func (s *Service) CreatePool(cfg PoolConfig) (*store.Pool, *Error) {
 		return store.PutPool(tx, p)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if _, err := s.issuerFor(id); err != nil { // the pool's key, drawn now rather than at its first sign-in
 		return nil, err
 	}
 	return p, nil
@@ -236,6 +255,14 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 			return nil, errInternal(err)
 		}
 	}
+	prevent := cfg.PreventUserExistenceErrors
+	switch prevent {
+	case "":
+		prevent = PreventUserExistenceEnabled
+	case PreventUserExistenceEnabled, PreventUserExistenceLegacy:
+	default:
+		return nil, errParam("1 validation error detected: Value '%s' at 'preventUserExistenceErrors' failed to satisfy constraint: Member must satisfy enum value set: [LEGACY, ENABLED]", prevent)
+	}
 	flows := cfg.ExplicitAuthFlows
 	if len(flows) == 0 {
 		flows = []string{"ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
@@ -246,7 +273,8 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 	c := &store.Client{
 		PoolID: poolID, ID: id, Name: cfg.Name, Secret: secret, Flows: flows,
 		AccessTTL: cfg.AccessTokenValidity, IDTTL: cfg.IDTokenValidity, RefreshTTL: cfg.RefreshTokenValidity,
-		CreatedAt: s.now(), RefreshRotation: cfg.RefreshTokenRotation,
+		CreatedAt: s.now(), RefreshRotation: cfg.RefreshTokenRotation, ReadAttributes: cfg.ReadAttributes, WriteAttributes: cfg.WriteAttributes,
+		PreventUserExistenceErrors: prevent,
 	}
 	c.ModifiedAt = c.CreatedAt
 	err := s.update(func(tx store.Tx) error {
@@ -256,6 +284,11 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 		}
 		if p == nil {
 			return errPoolNotFound(poolID)
+		}
+		for _, n := range slices.Concat(cfg.ReadAttributes, cfg.WriteAttributes) {
+			if _, ok := schemaAttr(p, n); !ok {
+				return errParam("Invalid read or write attribute %s: not in the user pool's schema.", n)
+			}
 		}
 		old, err := store.GetClient(tx, id)
 		if err != nil {
@@ -312,20 +345,25 @@ func allows(c *store.Client, flow string) bool {
 }
 
 // CreateUser creates a user with a password (stored only as an SRP
-// verifier). The verifier is computed before the transaction.
+// verifier). The verifier is computed before the transaction. Attributes
+// follow the pool's schema as an admin's do.
 func (s *Service) CreateUser(poolID string, cfg UserConfig) (*store.User, *Error) {
-	return s.createUser(poolID, cfg, nil)
+	return s.createUser(poolID, cfg, nil, byAdmin, nil)
 }
 
 // createUser makes the record: internal name, sub, verifier; edit, when
-// set, completes it inside the transaction (SignUp's code).
-func (s *Service) createUser(poolID string, cfg UserConfig, edit func(*store.User)) (*store.User, *Error) {
+// set, completes it inside the transaction (SignUp's code). w and cl say
+// who writes the attributes (checkAttributes).
+func (s *Service) createUser(poolID string, cfg UserConfig, edit func(*store.User), w writer, cl *store.Client) (*store.User, *Error) {
 	p, err := s.Pool(poolID)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Username == "" {
 		return nil, errParam("Missing required parameter Username")
+	}
+	if err := checkAttributes(p, cl, cfg.Attributes, w|creating); err != nil {
+		return nil, err
 	}
 	if err := checkPassword(p.PasswordPolicy, cfg.Password); err != nil {
 		return nil, err
@@ -348,9 +386,14 @@ func (s *Service) createUser(poolID string, cfg UserConfig, edit func(*store.Use
 		username = sub
 	}
 	attrs["sub"] = sub
-	for _, a := range p.AutoVerified {
-		if attrs[a] != "" && attrs[a+"_verified"] == "" {
-			attrs[a+"_verified"] = "true"
+	if !cfg.Unconfirmed {
+		// A user confirmed at creation (Go API, seed): the pool's
+		// auto-verified attributes count as verified. A signed-up user's
+		// are verified by ConfirmSignUp's code.
+		for _, a := range p.AutoVerified {
+			if attrs[a] != "" && attrs[a+"_verified"] == "" {
+				attrs[a+"_verified"] = "true"
+			}
 		}
 	}
 	v, verr := srp.NewPasswordVerifier(s.cfg.Rand, srpPoolName(poolID), username, cfg.Password)
@@ -398,7 +441,7 @@ func (s *Service) createUser(poolID string, cfg UserConfig, edit func(*store.Use
 			}
 			return apiErr("UsernameExistsException", "User account already exists")
 		}
-		return store.PutUser(tx, u)
+		return putUser(tx, u)
 	})
 	if err != nil {
 		return nil, err
@@ -439,7 +482,16 @@ func findUser(tx store.Tx, p *store.Pool, name string) (*store.User, error) {
 			}
 			continue
 		}
-		return store.GetUser(tx, p.ID, internal)
+		u, err := store.GetUser(tx, p.ID, internal)
+		if err != nil || u == nil {
+			return nil, err
+		}
+		// A username attribute names its user whatever its state (it is
+		// the user's name); an alias names only a user who holds it:
+		// confirmed, with the value verified.
+		if slices.Contains(p.UsernameAttributes, a) || store.HoldsAlias(u, a) {
+			return u, nil
+		}
 	}
 	return nil, nil
 }

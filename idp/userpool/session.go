@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/caldera-srp/caldera/idp/store"
@@ -25,6 +24,7 @@ type session struct {
 	poolID   string
 	clientID string
 	username string // internal name
+	sub      string // the user's sub: a later user of the same name is another
 	admin    bool
 	expect   string // the challenge this session answers
 	created  time.Time
@@ -44,76 +44,29 @@ type session struct {
 	mfaDone         bool
 	deviceDone      bool
 	customDone      bool
+	otpFirst        string // EMAIL_OTP or SMS_OTP as USER_AUTH's first factor
+	otpFirstDone    bool
 
 	code         string // expected SMS/e-mail code
 	codeAttempts int
 	mfaChoices   []string
 	pendingTOTP  string // MFA_SETUP: secret from AssociateSoftwareToken
+	pendingEmail string // MFA_SETUP with EMAIL: the address its code proves
 	totpVerified bool
 
 	custom        []ChallengeResult
 	customPrivate map[string]string
 	customMeta    string
-}
 
-// sessionTable holds the live sessions. Its mutex covers map operations
-// only; no computation runs under it.
-type sessionTable struct {
-	mu sync.Mutex
-	m  map[string]*session
-}
+	// unknown marks the session of a user name that does not exist, on a
+	// client that hides users (existence.go); unknownName is that name.
+	unknown     bool
+	unknownName string
 
-func newSessionTable() *sessionTable { return &sessionTable{m: map[string]*session{}} }
-
-// put registers x, dropping expired sessions when the table has grown.
-func (t *sessionTable) put(x *session, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.m) >= 1024 {
-		for id, y := range t.m {
-			if !now.Before(y.expires) {
-				delete(t.m, id)
-			}
-		}
-	}
-	t.m[x.id] = x
-}
-
-// peek returns a copy of a live session without taking it.
-func (t *sessionTable) peek(id string, now time.Time) *session {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	x := t.m[id]
-	if x == nil {
-		return nil
-	}
-	if !now.Before(x.expires) {
-		delete(t.m, id)
-		return nil
-	}
-	c := *x
-	return &c
-}
-
-// take removes a live session so that no other request can answer it.
-func (t *sessionTable) take(id string, now time.Time) *session {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	x := t.m[id]
-	delete(t.m, id)
-	if x == nil || !now.Before(x.expires) {
-		return nil
-	}
-	return x
-}
-
-// setMetadata replaces the ClientMetadata of a live session.
-func (t *sessionTable) setMetadata(id string, md map[string]string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if x := t.m[id]; x != nil {
-		x.metadata = md
-	}
+	// The table's bookkeeping (sessiontable.go): the user key the per-user
+	// cap counts under and the position in the expiry heap.
+	userKey string
+	heapIdx int
 }
 
 // nextSession makes the session for the next challenge, carrying the
@@ -220,6 +173,60 @@ func (s *Service) locked(tx store.Tx, poolID, username string) (bool, error) {
 		return false, err
 	}
 	return s.now().Before(f.LockedUntil), nil
+}
+
+// Codes: one-time codes are limited per user and kind of code across
+// sessions (maxCodeFailures wrong ones lock that kind for Lockout, then
+// doubling up to 15 minutes, as for passwords). The counts are records
+// of the store (store.Failures with a Kind), written in the transaction
+// of the request that checked the code.
+const maxCodeFailures = 5
+
+// codeLocked reports whether a user's codes of a kind are locked.
+func (s *Service) codeLocked(tx store.Tx, poolID, username, kind string) (bool, error) {
+	f, err := store.GetCodeFailures(tx, poolID, username, kind)
+	if err != nil || f == nil {
+		return false, err
+	}
+	return s.now().Before(f.LockedUntil), nil
+}
+
+// codeFailed counts a wrong code of a kind and reports whether the user
+// is now locked for it.
+func (s *Service) codeFailed(tx store.Tx, poolID, username, kind string) (bool, error) {
+	f, err := store.GetCodeFailures(tx, poolID, username, kind)
+	if err != nil {
+		return false, err
+	}
+	if f == nil {
+		f = &store.Failures{PoolID: poolID, Username: username, Kind: kind}
+	}
+	f.Count++
+	locked := f.Count >= maxCodeFailures
+	if locked {
+		d := s.cfg.Lockout
+		for i := maxCodeFailures; i < f.Count && d < maxLockout; i++ {
+			d *= 2
+		}
+		f.LockedUntil = s.now().Add(min(d, maxLockout))
+		s.log.Info("idp: codes locked", "pool", poolID, "user", username, "kind", kind, "for", min(d, maxLockout))
+	}
+	return locked, store.PutFailures(tx, f)
+}
+
+// codeAccepted clears a user's count of wrong codes of a kind.
+func (s *Service) codeAccepted(tx store.Tx, poolID, username, kind string) error {
+	return store.ClearCodeFailures(tx, poolID, username, kind)
+}
+
+// Refusals of a locked kind of code. LimitExceededException's message is
+// the service's; TooManyFailedAttemptsException's is ours.
+func errTooManyCodes() *Error {
+	return apiErr("TooManyFailedAttemptsException", "Too many failed attempts. Try again later.")
+}
+
+func errCodeLimit() *Error {
+	return apiErr("LimitExceededException", "Attempt limit exceeded, please try after some time.")
 }
 
 // recordFailure counts a failed password or device proof: MaxFailures in a

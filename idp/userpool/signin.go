@@ -197,6 +197,11 @@ func (s *Service) InitiateAuth(in InitiateAuthInput) (*AuthResult, *Error) {
 	if err := checkSecretHash(cl, p["SECRET_HASH"], name); err != nil {
 		return nil, err
 	}
+	// A client that hides users (PreventUserExistenceErrors ENABLED)
+	// answers an unknown user with a challenge shaped as a real one, and
+	// refuses a disabled or locked user only after the proof (advance and
+	// the proof checks do); LEGACY refuses all three here.
+	hide := hidesUsers(cl)
 	var u *store.User
 	if err := s.view(func(tx store.Tx) error {
 		var err error
@@ -204,8 +209,12 @@ func (s *Service) InitiateAuth(in InitiateAuthInput) (*AuthResult, *Error) {
 			return err
 		}
 		switch {
+		case u == nil && hide:
+			return nil
 		case u == nil:
 			return errUserNotFound()
+		case hide:
+			return nil
 		case !u.Enabled:
 			return apiErr("NotAuthorizedException", msgDisabled)
 		}
@@ -218,9 +227,13 @@ func (s *Service) InitiateAuth(in InitiateAuthInput) (*AuthResult, *Error) {
 		return nil, err
 	}
 	sess := &session{
-		poolID: cl.PoolID, clientID: cl.ID, username: u.Username, admin: in.Admin, flow: flow,
+		poolID: cl.PoolID, clientID: cl.ID, admin: in.Admin, flow: flow,
 		deviceKey: p["DEVICE_KEY"], metadata: in.Metadata,
 	}
+	if u == nil {
+		return s.startUnknown(in.Endpoint, sess, cl, name, p)
+	}
+	sess.username, sess.sub = u.Username, u.Sub
 	switch flow {
 	case "USER_SRP_AUTH":
 		if p["SRP_A"] == "" {
@@ -262,6 +275,12 @@ func (s *Service) startPasswordVerifier(prev *session, u *store.User, srpA strin
 	}
 	v := &srp.Verifier{Salt: u.Salt, V: u.V}
 	srv, err := srp.NewCognitoServer(v, s.cfg.Rand)
+	if errors.Is(err, srp.ErrDegenerateVerifier) {
+		// A verifier that any claim would match (v ≡ 0, 1, −1 mod N), from
+		// a tampered or hand-made store: the user cannot sign in with it.
+		s.log.Error("idp: degenerate password verifier refused", "pool", u.PoolID, "user", u.Username)
+		return nil, errIncorrect()
+	}
 	if err != nil {
 		return nil, errInternal(err)
 	}
@@ -356,8 +375,11 @@ func (s *Service) Respond(in RespondInput) (*AuthResult, *Error) {
 		return nil, errBadSession()
 	case sess.expect != in.Challenge:
 		return nil, errParam("Invalid challenge name %s for this session", in.Challenge)
-	case u == nil || u.Username != sess.username:
-		// A USERNAME that is not the session's user is a failed proof.
+	case sess.unknown && u == nil && name == sess.username:
+		return s.answerUnknown(sess, in.Challenge, r)
+	case u == nil || u.Username != sess.username || u.Sub != sess.sub:
+		// A USERNAME that is not the session's user (or a user deleted
+		// and created again under that name) is a failed proof.
 		return nil, errIncorrect()
 	case in.Metadata != nil:
 		s.sessions.setMetadata(sess.id, in.Metadata)
@@ -509,6 +531,11 @@ func (s *Service) advance(tx store.Tx, endpoint string, sess *session) (*outcome
 	if u == nil || p == nil || cl == nil {
 		return &outcome{err: errUserNotFound()}, nil
 	}
+	if u.Sub != sess.sub {
+		// The user was deleted, and another created under the name, while
+		// this sign-in was under way.
+		return &outcome{err: errBadSession()}, nil
+	}
 	if !u.Enabled {
 		return &outcome{err: apiErr("NotAuthorizedException", msgDisabled)}, nil
 	}
@@ -586,7 +613,7 @@ func (s *Service) issueTokens(tx store.Tx, endpoint string, sess *session, cl *s
 		ttl = defaultRefreshTokenTTL
 	}
 	o := &store.Origin{
-		JTI: s.newID(), PoolID: u.PoolID, ClientID: cl.ID, Username: u.Username, DeviceKey: deviceKey,
+		JTI: s.newID(), PoolID: u.PoolID, ClientID: cl.ID, Username: u.Username, Sub: u.Sub, DeviceKey: deviceKey,
 		RefreshHash: tokens.RefreshHash(secret), AuthTime: now, IssuedAt: now, ExpiresAt: now.Add(ttl),
 	}
 	if err := store.PutOrigin(tx, o); err != nil {
@@ -621,6 +648,10 @@ func (s *Service) mint(m *mintPlan) (*AuthResult, *Error) {
 // the user's groups, after the pre token generation trigger (source is
 // its triggerSource).
 func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o *store.Origin, source string, metadata map[string]string) (*TokenSet, *Error) {
+	if endpoint == "" {
+		// The issuer is never guessed from a request (idp.Options.Endpoint).
+		return nil, errInternal(errors.New("no issuer: the server has no endpoint (set Options.Endpoint or Options.IssuerFromHost, or call Start)"))
+	}
 	accessTTL, idTTL := cl.AccessTTL, cl.IDTTL
 	if accessTTL <= 0 {
 		accessTTL = defaultAccessTokenTTL
@@ -628,8 +659,12 @@ func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o
 	if idTTL <= 0 {
 		idTTL = defaultIDTokenTTL
 	}
+	is, ierr := s.issuerFor(u.PoolID)
+	if ierr != nil {
+		return nil, ierr
+	}
 	g := tokens.Grant{
-		Issuer: endpoint + "/" + u.PoolID, ClientID: cl.ID, Username: u.Username, Sub: u.Sub, Attrs: u.Attrs,
+		Issuer: endpoint + "/" + u.PoolID, ClientID: cl.ID, Username: u.Username, Sub: u.Sub, Attrs: readable(cl, u.Attrs),
 		OriginJTI: o.JTI, DeviceKey: o.DeviceKey, AuthTime: o.AuthTime, Now: s.now(),
 		AccessTTL: accessTTL, IDTTL: idTTL, EventID: s.newID(), IDJTI: s.newID(), AccessJTI: s.newID(),
 	}
@@ -645,7 +680,7 @@ func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o
 		g.IDClaims, g.AccessClaims, g.IDSuppress, g.AccessSuppress = ch.idAdd, ch.accessAdd, ch.idSuppress, ch.accessSuppress
 		g.Scope = accessScope(ch.scopesAdd, ch.scopesSuppress)
 	}
-	pair, merr := s.issuer.Mint(g)
+	pair, merr := is.Mint(g)
 	if merr != nil {
 		return nil, errInternal(merr)
 	}
@@ -700,7 +735,7 @@ func (s *Service) refreshAuth(endpoint string, cl *store.Client, p map[string]st
 		if u, err = store.GetUser(tx, o.PoolID, o.Username); err != nil {
 			return err
 		}
-		if u == nil {
+		if u == nil || (o.Sub != "" && o.Sub != u.Sub) {
 			return apiErr("NotAuthorizedException", msgBadRefresh)
 		}
 		if !u.Enabled {
@@ -764,6 +799,19 @@ func (s *Service) answerNewPassword(endpoint string, sess *session, u *store.Use
 	if err != nil {
 		return nil, err
 	}
+	attrs := map[string]string{}
+	for k, val := range r {
+		if name, ok := strings.CutPrefix(k, "userAttributes."); ok {
+			attrs[name] = val
+		}
+	}
+	cl, err := s.Client(sess.clientID)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAttributes(p, cl, attrs, byUser); err != nil {
+		return nil, err
+	}
 	if err := checkPassword(p.PasswordPolicy, pw); err != nil {
 		return nil, err
 	}
@@ -785,11 +833,7 @@ func (s *Service) answerNewPassword(endpoint string, sess *session, u *store.Use
 		}
 		err = s.editUser(tx, cur, func(nu *store.User) {
 			nu.Salt, nu.V, nu.Status = v.Salt, v.V, store.StatusConfirmed
-			for k, val := range r {
-				if name, ok := strings.CutPrefix(k, "userAttributes."); ok && name != "sub" {
-					nu.Attrs[name] = val
-				}
-			}
+			changeAttributes(nu, attrs)
 		})
 		if err != nil {
 			return nil, err

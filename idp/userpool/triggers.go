@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/caldera-srp/caldera/idp/store"
+	"github.com/caldera-srp/caldera/idp/tokens"
 )
 
 // Triggers are Cognito's Lambda triggers that the server runs as Go
@@ -136,7 +137,7 @@ func checkTokenGeneration(g *TokenGeneration) *Error {
 		return nil
 	}
 	for _, c := range slices.Concat(slices.Collect(maps.Keys(g.ClaimsToAddOrOverride)), g.ClaimsToSuppress) {
-		if slices.Contains(reservedClaims, c) {
+		if slices.Contains(reservedClaims, c) || tokens.Reserved(c) {
 			return apiErr("InvalidLambdaResponseException", "Invalid lambda response: the reserved claim %s cannot be changed", c)
 		}
 	}

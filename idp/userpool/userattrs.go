@@ -2,7 +2,6 @@ package userpool
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/caldera-srp/caldera/idp/store"
@@ -11,12 +10,9 @@ import (
 // verifyCodeTTL is how long an attribute verification code stays valid.
 const verifyCodeTTL = 24 * time.Hour
 
-// Limits of botocore's AttributeNameType (1–32) and AttributeValueType
-// (at most 2048).
-const (
-	maxAttrName  = 32
-	maxAttrValue = 2048
-)
+// maxAttrName is the longest attribute name (botocore AttributeNameType:
+// 1–32).
+const maxAttrName = 32
 
 // verifiable are the attributes that take a verification code.
 var verifiable = []string{"email", "phone_number"}
@@ -25,42 +21,59 @@ var verifiable = []string{"email", "phone_number"}
 // attribute operations of this file write attributes (UpdateUserAttributes,
 // DeleteUserAttributes, AdminDeleteUserAttributes): it validates each
 // change and applies it to u. set holds the attributes to write, del the
-// names to remove. A changed e-mail address or phone number becomes
-// unverified (unless an admin sets its *_verified in the same call); the
-// returned names are those the pool auto-verifies, for which the caller
-// sends a code. Attribute-schema validation hooks in here.
-func setAttributes(p *store.Pool, u *store.User, set []Attribute, del []string, admin bool) (verify []string, err *Error) {
+// names to remove; w says who writes (byUser: through cl, the access
+// token's client).
+//
+// Every name, written or removed, passes the pool's schema as any other
+// write path's (checkAttributes, idp/doc.go "Attributes"): unknown
+// attributes, sub and immutable ones are refused; a user never writes or
+// removes *_verified or dev: attributes, nor one outside the client's
+// WriteAttributes. A required attribute is never removed, nor a username
+// attribute. Changes go through changeAttributes: a changed e-mail
+// address or phone number becomes unverified (unless an admin sets its
+// *_verified in the same call). The returned names are those changed that
+// the pool auto-verifies, for which the caller sends a code. The caller
+// stores u with putUser (through editUser or adminEdit), which refuses an
+// alias another user holds.
+func setAttributes(p *store.Pool, cl *store.Client, u *store.User, set []Attribute, del []string, w writer) (verify []string, err *Error) {
+	m := make(map[string]string, len(set))
 	for _, a := range set {
-		if err := checkAttrName(a.Name, admin); err != nil {
+		if err := checkAttrName(a.Name); err != nil {
 			return nil, err
 		}
-		if len([]rune(a.Value)) > maxAttrValue {
-			return nil, validation("Value at 'userAttributes.%s.member.value' failed to satisfy constraint: Member must have length less than or equal to 2048", a.Name)
+		m[a.Name] = a.Value
+	}
+	if err := checkAttributes(p, cl, m, w); err != nil {
+		return nil, err
+	}
+	gone := make(map[string]string, len(del))
+	for _, n := range del {
+		if err := checkAttrName(n); err != nil {
+			return nil, err
 		}
+		gone[n] = ""
+	}
+	if err := checkAttributes(p, cl, gone, w); err != nil {
+		return nil, err
 	}
 	for _, n := range del {
-		if err := checkAttrName(n, admin); err != nil {
-			return nil, err
+		if def, _ := schemaAttr(p, n); def.Required {
+			return nil, errParam("Attributes did not conform to the schema: %s: The attribute is required", n)
 		}
-		if len(p.UsernameAttributes) > 0 && slices.Contains(p.UsernameAttributes, n) {
+		if slices.Contains(p.UsernameAttributes, n) {
 			return nil, errParam("Cannot delete %s: it is a username attribute of the user pool.", n)
 		}
 	}
-	explicit := map[string]bool{}
-	for _, a := range set {
-		explicit[a.Name] = true
-	}
-	for _, a := range set {
-		old, had := u.Attrs[a.Name]
-		u.Attrs[a.Name] = a.Value
-		if !slices.Contains(verifiable, a.Name) || (had && old == a.Value) || explicit[a.Name+"_verified"] {
+	for _, a := range verifiable {
+		v, ok := m[a]
+		if _, explicit := m[a+"_verified"]; !ok || explicit || v == "" || u.Attrs[a] == v {
 			continue
 		}
-		u.Attrs[a.Name+"_verified"] = "false"
-		if slices.Contains(p.AutoVerified, a.Name) && a.Value != "" {
-			verify = append(verify, a.Name)
+		if slices.Contains(p.AutoVerified, a) {
+			verify = append(verify, a)
 		}
 	}
+	changeAttributes(u, m)
 	for _, n := range del {
 		delete(u.Attrs, n)
 		if slices.Contains(verifiable, n) {
@@ -71,19 +84,45 @@ func setAttributes(p *store.Pool, u *store.User, set []Attribute, del []string, 
 	return verify, nil
 }
 
-// checkAttrName refuses names that cannot be written: empty or too long,
-// sub, and (for users) the *_verified flags, which only verification or
-// an admin sets.
-func checkAttrName(name string, admin bool) *Error {
+// attributeEdit is accessEdit for the user-side attribute writes: fn
+// also gets the pool and the access token's app client, whose
+// WriteAttributes bound what the user writes.
+func (s *Service) attributeEdit(token string, fn func(p *store.Pool, cl *store.Client, u *store.User) error) *Error {
+	c, err := s.verifyAccess(token)
+	if err != nil {
+		return err
+	}
+	return s.update(func(tx store.Tx) error {
+		u, err := accessUser(tx, c)
+		if err != nil {
+			return err
+		}
+		p, err := store.GetPool(tx, u.PoolID)
+		if err != nil {
+			return err
+		}
+		cl, err := store.GetClient(tx, c.String("client_id"))
+		if err != nil {
+			return err
+		}
+		if p == nil || cl == nil || cl.PoolID != u.PoolID {
+			return apiErr("NotAuthorizedException", msgBadAccessToken)
+		}
+		if err := fn(p, cl, u); err != nil {
+			return err
+		}
+		return s.editUser(tx, u, func(*store.User) {})
+	})
+}
+
+// checkAttrName refuses names that are empty or too long (botocore
+// AttributeNameType), before the schema is asked.
+func checkAttrName(name string) *Error {
 	switch {
 	case name == "":
 		return validation("Value null at 'userAttributes.member.name' failed to satisfy constraint: Member must not be null")
 	case len([]rune(name)) > maxAttrName:
 		return validation("Value '%s' at 'userAttributes.member.name' failed to satisfy constraint: Member must have length less than or equal to 32", name)
-	case name == "sub":
-		return errParam("Cannot modify the non-mutable attribute sub")
-	case !admin && strings.HasSuffix(name, "_verified") && slices.Contains(verifiable, strings.TrimSuffix(name, "_verified")):
-		return errParam("Cannot modify %s: only verification or an administrator sets it", name)
 	}
 	return nil
 }
@@ -126,12 +165,8 @@ func (s *Service) UpdateUserAttributes(accessToken string, attrs []Attribute) ([
 	}
 	var msgs []Message
 	var out []CodeDelivery
-	err := s.accessEdit(accessToken, func(tx store.Tx, u *store.User) error {
-		p, err := store.GetPool(tx, u.PoolID)
-		if err != nil {
-			return err
-		}
-		verify, aerr := setAttributes(p, u, attrs, nil, false)
+	err := s.attributeEdit(accessToken, func(p *store.Pool, cl *store.Client, u *store.User) error {
+		verify, aerr := setAttributes(p, cl, u, attrs, nil, byUser)
 		if aerr != nil {
 			return aerr
 		}
@@ -205,12 +240,8 @@ func (s *Service) DeleteUserAttributes(accessToken string, names []string) *Erro
 	if len(names) == 0 {
 		return validation("Value null at 'userAttributeNames' failed to satisfy constraint: Member must not be null")
 	}
-	return s.accessEdit(accessToken, func(tx store.Tx, u *store.User) error {
-		p, err := store.GetPool(tx, u.PoolID)
-		if err != nil {
-			return err
-		}
-		if _, aerr := setAttributes(p, u, nil, names, false); aerr != nil {
+	return s.attributeEdit(accessToken, func(p *store.Pool, cl *store.Client, u *store.User) error {
+		if _, aerr := setAttributes(p, cl, u, nil, names, byUser); aerr != nil {
 			return aerr
 		}
 		return nil
@@ -228,7 +259,7 @@ func (s *Service) AdminDeleteUserAttributes(poolID, username string, names []str
 		if err != nil {
 			return err
 		}
-		if _, aerr := setAttributes(p, u, nil, names, true); aerr != nil {
+		if _, aerr := setAttributes(p, nil, u, nil, names, byAdmin); aerr != nil {
 			return aerr
 		}
 		return nil

@@ -17,10 +17,10 @@ func firstFactors(p *store.Pool, u *store.User) []string {
 	if slices.Contains(allowed, "PASSWORD") {
 		f = append(f, string(challenge.PasswordSRP), string(challenge.Password))
 	}
-	if slices.Contains(allowed, "EMAIL_OTP") && u.Attrs["email"] != "" {
+	if slices.Contains(allowed, "EMAIL_OTP") && verified(u, "email") {
 		f = append(f, string(challenge.EmailOTP))
 	}
-	if slices.Contains(allowed, "SMS_OTP") && u.Attrs["phone_number"] != "" {
+	if slices.Contains(allowed, "SMS_OTP") && verified(u, "phone_number") {
 		f = append(f, string(challenge.SMSOTP))
 	}
 	return f
@@ -60,9 +60,10 @@ func (s *Service) firstFactor(endpoint string, sess *session, u *store.User, fac
 		}
 		return s.passwordAuth(endpoint, sess, u, p["PASSWORD"])
 	}
-	// EMAIL_OTP or SMS_OTP: a passwordless first factor, which stands in
-	// for MFA as well.
-	sess.mfaDone = true
+	// EMAIL_OTP or SMS_OTP: a passwordless first factor. Once proven it
+	// stands in for MFA too, except for a TOTP second factor the user has
+	// (answerCode): a code sent to an address is not the authenticator.
+	sess.otpFirst = factor
 	o, err := s.challengeFactor(sess, u, factor)
 	if err != nil {
 		return nil, errInternal(err)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/caldera-srp/caldera/challenge"
 	"github.com/caldera-srp/caldera/idp/store"
-	"github.com/caldera-srp/caldera/idp/tokens"
 	"github.com/caldera-srp/caldera/idp/userpool"
 	"github.com/caldera-srp/caldera/srp"
 )
@@ -77,11 +76,7 @@ var testKey = sync.OnceValue(func() *rsa.PrivateKey {
 
 func newService(t *testing.T, st store.Store) *userpool.Service {
 	t.Helper()
-	is, err := tokens.NewIssuer(testKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := userpool.New(userpool.Config{Store: st, Issuer: is, SealKey: make([]byte, 32)})
+	svc, err := userpool.New(userpool.Config{Store: st, SigningKey: testKey(), SealKey: make([]byte, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,12 +241,8 @@ func (blockingHooks) VerifyAuthChallenge(context.Context, userpool.VerifyAuthCha
 // token signing — goes through: triggers run outside every transaction and
 // lock (the single-lock server ran them under its mutex).
 func TestTriggerHoldsNoLock(t *testing.T) {
-	is, err := tokens.NewIssuer(testKey())
-	if err != nil {
-		t.Fatal(err)
-	}
 	hooks := blockingHooks{entered: make(chan struct{}), release: make(chan struct{})}
-	svc, err := userpool.New(userpool.Config{Store: store.NewMemory(), Issuer: is, SealKey: make([]byte, 32), CustomAuth: hooks})
+	svc, err := userpool.New(userpool.Config{Store: store.NewMemory(), SigningKey: testKey(), SealKey: make([]byte, 32), CustomAuth: hooks})
 	if err != nil {
 		t.Fatal(err)
 	}

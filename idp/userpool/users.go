@@ -32,6 +32,75 @@ func adminUser(tx store.Tx, poolID, name string) (*store.User, error) {
 func (s *Service) editUser(tx store.Tx, u *store.User, f func(*store.User)) error {
 	f(u)
 	u.ModifiedAt = s.now()
+	return putUser(tx, u)
+}
+
+// takeAliases unverifies, on the users who hold them, the aliases u is
+// about to hold (ConfirmSignUp's ForceAliasCreation: "the new user can
+// sign in with a username of bob@example.com and the existing user can no
+// longer do so", botocore cognito-idp 2016-04-18).
+func takeAliases(tx store.Tx, p *store.Pool, u *store.User) error {
+	for _, a := range p.AliasAttributes {
+		v := u.Attrs[a]
+		if v == "" {
+			continue
+		}
+		owner, err := store.UserByAlias(tx, u.PoolID, a, v)
+		if err != nil || owner == "" || owner == u.Username {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		other, err := store.GetUser(tx, u.PoolID, owner)
+		if err != nil || other == nil {
+			return err
+		}
+		if a == "preferred_username" {
+			delete(other.Attrs, a)
+		} else {
+			other.Attrs[a+"_verified"] = "false"
+		}
+		if err := store.PutUser(tx, other); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putUser stores a user, refusing (AliasExistsException) to let it hold
+// a sign-in alias — a verified email or phone_number, a
+// preferred_username, of a pool with those as alias or username
+// attributes — that another user of the pool holds (botocore
+// ConfirmSignUp ForceAliasCreation: "If false and an attribute belongs to
+// an existing alias, this request returns an AliasExistsException").
+func putUser(tx store.Tx, u *store.User) error {
+	p, err := store.GetPool(tx, u.PoolID)
+	if err != nil {
+		return err
+	}
+	if p != nil {
+		for _, a := range slices.Concat(p.AliasAttributes, p.UsernameAttributes) {
+			v := u.Attrs[a]
+			if v == "" || !store.HoldsAlias(u, a) {
+				continue
+			}
+			owner, err := store.UserByAlias(tx, u.PoolID, a, v)
+			if err != nil {
+				return err
+			}
+			if owner == "" || owner == u.Username {
+				continue
+			}
+			other, err := store.GetUser(tx, u.PoolID, owner)
+			if err != nil {
+				return err
+			}
+			if other != nil && store.HoldsAlias(other, a) && store.AliasKey("", a, other.Attrs[a]) == store.AliasKey("", a, v) {
+				return apiErr("AliasExistsException", "An account with the %s already exists.", a)
+			}
+		}
+	}
 	return store.PutUser(tx, u)
 }
 
@@ -47,7 +116,7 @@ func (s *Service) adminEdit(poolID, name string, f func(tx store.Tx, u *store.Us
 			return err
 		}
 		u.ModifiedAt = s.now()
-		return store.PutUser(tx, u)
+		return putUser(tx, u)
 	})
 }
 
@@ -72,7 +141,7 @@ func (s *Service) AdminCreateUser(in AdminCreateUserInput) (*store.User, *Error)
 		}
 		pw = "Aa1!" + r
 	}
-	u, err := s.createUser(in.PoolID, UserConfig{Username: in.Username, Password: pw, Temporary: true, Attributes: in.Attributes}, nil)
+	u, err := s.createUser(in.PoolID, UserConfig{Username: in.Username, Password: pw, Temporary: true, Attributes: in.Attributes}, nil, byAdmin, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -148,14 +217,24 @@ func (s *Service) AdminConfirmSignUp(poolID, name string) *Error {
 	})
 }
 
-// AdminUpdateUserAttributes sets attributes (sub cannot change).
+// AdminUpdateUserAttributes sets attributes within the pool's schema
+// (CheckAttributes; sub and immutable attributes cannot change). A
+// changed email or phone_number is unverified unless the request sets
+// its *_verified too.
 func (s *Service) AdminUpdateUserAttributes(poolID, name string, attrs []Attribute) *Error {
-	return s.adminEdit(poolID, name, func(_ store.Tx, u *store.User) error {
-		for _, a := range attrs {
-			if a.Name != "sub" {
-				u.Attrs[a.Name] = a.Value
-			}
+	m := make(map[string]string, len(attrs))
+	for _, a := range attrs {
+		m[a.Name] = a.Value
+	}
+	return s.adminEdit(poolID, name, func(tx store.Tx, u *store.User) error {
+		p, err := store.GetPool(tx, poolID)
+		if err != nil {
+			return err
 		}
+		if err := checkAttributes(p, nil, m, byAdmin); err != nil {
+			return err
+		}
+		changeAttributes(u, m)
 		return nil
 	})
 }
@@ -205,7 +284,7 @@ func (s *Service) SignUp(in SignUpInput) (*store.User, *CodeDelivery, *Error) {
 			return
 		}
 		u.ConfirmCode, u.CodeExpires = code, s.now().Add(24*time.Hour)
-	})
+	}, byUser, cl)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -223,6 +302,10 @@ func (s *Service) SignUp(in SignUpInput) (*store.User, *CodeDelivery, *Error) {
 // ConfirmSignUpInput is ConfirmSignUp's request.
 type ConfirmSignUpInput struct {
 	ClientID, SecretHash, Username, Code string
+	// ForceAliasCreation moves an alias the user comes to hold from the
+	// user who held it (who can no longer sign in with it) instead of
+	// refusing with AliasExistsException.
+	ForceAliasCreation bool
 }
 
 // ConfirmSignUp checks the sign-up code (in constant time) and confirms
@@ -236,6 +319,7 @@ func (s *Service) ConfirmSignUp(in ConfirmSignUpInput) *Error {
 		return err
 	}
 	var confirmed *store.User
+	var refusal *Error
 	err = s.update(func(tx store.Tx) error {
 		p, err := store.GetPool(tx, cl.PoolID)
 		if err != nil {
@@ -245,17 +329,50 @@ func (s *Service) ConfirmSignUp(in ConfirmSignUpInput) *Error {
 		if err != nil {
 			return err
 		}
+		if u == nil && hidesUsers(cl) {
+			// As for a wrong code ("Managing user existence error
+			// responses", Amazon Cognito Developer Guide).
+			return apiErr("CodeMismatchException", "Invalid verification code provided, please try again.")
+		}
 		if u == nil {
 			return apiErr("UserNotFoundException", "Username/client id combination not found.")
 		}
 		if u.Status != store.StatusUnconfirmed {
 			return apiErr("NotAuthorizedException", "User cannot be confirmed. Current status is %s", u.Status)
 		}
+		const kind = "ConfirmSignUp"
+		locked, err := s.codeLocked(tx, u.PoolID, u.Username, kind)
+		if err != nil {
+			return err
+		}
+		if locked {
+			return errCodeLimit()
+		}
 		if !s.now().Before(u.CodeExpires) {
 			return apiErr("ExpiredCodeException", "Invalid code provided, please request a code again.")
 		}
 		if !codeEqual(u.ConfirmCode, in.Code) {
-			return apiErr("CodeMismatchException", "Invalid verification code provided, please try again.")
+			// Counted and committed; at the limit the pending code is
+			// void, so that the lock's end does not reopen guessing.
+			lockedNow, err := s.codeFailed(tx, u.PoolID, u.Username, kind)
+			if err != nil {
+				return err
+			}
+			if lockedNow {
+				if err := s.editUser(tx, u, func(nu *store.User) { nu.ConfirmCode = "" }); err != nil {
+					return err
+				}
+			}
+			refusal = apiErr("CodeMismatchException", "Invalid verification code provided, please try again.")
+			return nil
+		}
+		if err := s.codeAccepted(tx, u.PoolID, u.Username, kind); err != nil {
+			return err
+		}
+		if in.ForceAliasCreation {
+			if err := takeAliases(tx, p, u); err != nil {
+				return err
+			}
 		}
 		return s.editUser(tx, u, func(nu *store.User) {
 			nu.Status, nu.ConfirmCode = store.StatusConfirmed, ""
@@ -269,6 +386,9 @@ func (s *Service) ConfirmSignUp(in ConfirmSignUpInput) *Error {
 	})
 	if err != nil {
 		return err
+	}
+	if refusal != nil {
+		return refusal
 	}
 	return s.postConfirmation(SourcePostConfirmSignUp, cl.ID, confirmed)
 }

@@ -14,6 +14,7 @@ import (
 var operations = map[string]opHandler{
 	"CreateUserPool":              handle(opCreateUserPool),
 	"DescribeUserPool":            handle(opDescribeUserPool),
+	"AddCustomAttributes":         handle(opAddCustomAttributes),
 	"CreateUserPoolClient":        handle(opCreateUserPoolClient),
 	"DescribeUserPoolClient":      handle(opDescribeUserPoolClient),
 	"SetUserPoolMfaConfig":        handle(opSetUserPoolMfaConfig),
@@ -96,6 +97,34 @@ type createUserPoolIn struct {
 	}
 	SmsConfiguration map[string]any
 	UserPoolTags     map[string]string
+	Schema           []schemaAttributeIn
+}
+
+// schemaAttributeIn is Cognito's SchemaAttributeType.
+type schemaAttributeIn struct {
+	Name                   string
+	AttributeDataType      string
+	Mutable                *bool
+	Required               bool
+	DeveloperOnlyAttribute bool
+}
+
+func schemaInputs(in []schemaAttributeIn) []userpool.SchemaAttributeInput {
+	out := make([]userpool.SchemaAttributeInput, len(in))
+	for i, a := range in {
+		out[i] = userpool.SchemaAttributeInput{Name: a.Name, AttributeDataType: a.AttributeDataType, Mutable: a.Mutable,
+			Required: a.Required, DeveloperOnly: a.DeveloperOnlyAttribute}
+	}
+	return out
+}
+
+type addCustomAttributesIn struct {
+	UserPoolId       string
+	CustomAttributes []schemaAttributeIn
+}
+
+func opAddCustomAttributes(svc *userpool.Service, c *call, in *addCustomAttributesIn) (any, *userpool.Error) {
+	return done(svc.AddCustomAttributes(in.UserPoolId, schemaInputs(in.CustomAttributes)))
 }
 
 func opCreateUserPool(svc *userpool.Service, c *call, in *createUserPoolIn) (any, *userpool.Error) {
@@ -106,6 +135,7 @@ func opCreateUserPool(svc *userpool.Service, c *call, in *createUserPoolIn) (any
 		Name: in.PoolName, MFA: in.MfaConfiguration, UsernameAttributes: in.UsernameAttributes,
 		AliasAttributes: in.AliasAttributes, AutoVerifiedAttributes: in.AutoVerifiedAttributes,
 		DeviceConfiguration: in.DeviceConfiguration, Tags: in.UserPoolTags, SMSMFA: in.SmsConfiguration != nil && in.MfaConfiguration != "" && in.MfaConfiguration != "OFF",
+		Schema: schemaInputs(in.Schema),
 	}
 	if in.Policies != nil {
 		cfg.PasswordPolicy = in.Policies.PasswordPolicy
@@ -127,6 +157,12 @@ func poolOut(p *store.Pool) map[string]any {
 		"CreationDate": epoch(p.CreatedAt), "LastModifiedDate": epoch(p.ModifiedAt),
 		"Policies": map[string]any{"PasswordPolicy": p.PasswordPolicy},
 	}
+	var schema []map[string]any
+	for _, a := range userpool.Schema(p) {
+		schema = append(schema, map[string]any{"Name": a.Name, "AttributeDataType": a.DataType,
+			"DeveloperOnlyAttribute": a.DeveloperOnly, "Mutable": a.Mutable, "Required": a.Required})
+	}
+	out["SchemaAttributes"] = schema
 	if len(p.UsernameAttributes) > 0 {
 		out["UsernameAttributes"] = p.UsernameAttributes
 	}
@@ -165,6 +201,10 @@ type createClientIn struct {
 	RefreshTokenValidity int64
 	TokenValidityUnits   *struct{ AccessToken, IdToken, RefreshToken string }
 	RefreshTokenRotation *store.RefreshTokenRotation
+	ReadAttributes       []string
+	WriteAttributes      []string
+	// PreventUserExistenceErrors: ENABLED (default here) or LEGACY.
+	PreventUserExistenceErrors string
 }
 
 func validity(n int64, unit, def string) time.Duration {
@@ -195,6 +235,8 @@ func opCreateUserPoolClient(svc *userpool.Service, c *call, in *createClientIn) 
 		IDTokenValidity:      validity(in.IdTokenValidity, units.IdToken, "hours"),
 		RefreshTokenValidity: validity(in.RefreshTokenValidity, units.RefreshToken, "days"),
 		RefreshTokenRotation: in.RefreshTokenRotation,
+		ReadAttributes:       in.ReadAttributes, WriteAttributes: in.WriteAttributes,
+		PreventUserExistenceErrors: in.PreventUserExistenceErrors,
 	})
 	if err != nil {
 		return nil, err
@@ -211,6 +253,13 @@ func clientOut(cl *store.Client) map[string]any {
 		out["ClientSecret"] = cl.Secret
 	}
 	addClientDetails(out, cl)
+	if len(cl.ReadAttributes) > 0 {
+		out["ReadAttributes"] = cl.ReadAttributes
+	}
+	if len(cl.WriteAttributes) > 0 {
+		out["WriteAttributes"] = cl.WriteAttributes
+	}
+	out["PreventUserExistenceErrors"] = userpool.PreventUserExistence(cl)
 	return out
 }
 
@@ -367,11 +416,13 @@ func opSignUp(svc *userpool.Service, c *call, in *signUpIn) (any, *userpool.Erro
 
 type confirmSignUpIn struct {
 	ClientId, SecretHash, Username, ConfirmationCode string
+	ForceAliasCreation                               bool
 }
 
 func opConfirmSignUp(svc *userpool.Service, c *call, in *confirmSignUpIn) (any, *userpool.Error) {
 	return done(svc.ConfirmSignUp(userpool.ConfirmSignUpInput{
 		ClientID: in.ClientId, SecretHash: in.SecretHash, Username: in.Username, Code: in.ConfirmationCode,
+		ForceAliasCreation: in.ForceAliasCreation,
 	}))
 }
 

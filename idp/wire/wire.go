@@ -4,16 +4,19 @@
 // SerializationException for bodies that do not decode and JSON null
 // treated as absent), the rendering of answers in Cognito's shapes, the
 // mapping of userpool.Error to {"__type", "message"} with its HTTP status,
-// CORS for browser clients, and the local GET endpoints (a pool's JWKS,
-// the outbox). It holds no state and no business rule: each operation
-// decodes, calls package userpool and renders. Request signing (SigV4)
-// belongs here.
+// CORS for the public (browser-facing) operations only, the SigV4 check of
+// the control plane (auth.go: Verifier, with the aws-sdk-go-v2 signer) and
+// the local GET endpoints (a pool's JWKS, the outbox behind a bearer
+// secret). Besides the replay cache of Verifier it holds no state and no
+// business rule: each operation decodes, calls package userpool and
+// renders.
 //
 // Imports within idp: userpool, store (record types to render).
 package wire
 
 import (
 	"bytes"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,6 +48,12 @@ type Handler struct {
 	Logger       *slog.Logger
 	// Rand draws request ids.
 	Rand io.Reader
+	// Admin checks the signatures of the operations that are not public
+	// (IsPublic); nil accepts them unsigned (the insecure mode).
+	Admin *Verifier
+	// OutboxSecret is the bearer token GET /_caldera/outbox requires;
+	// empty serves the outbox to anyone (the insecure mode).
+	OutboxSecret string
 }
 
 // call is the context of one API request.
@@ -104,8 +113,19 @@ func Operations() []string {
 // GET /<poolId>/.well-known/jwks.json for a pool's keys and
 // GET /_caldera/outbox?username=&pool= for the local message outbox.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Access-Control-Allow-Origin", "*")
 	if r.Method == http.MethodOptions {
+		if r.URL.Path == OutboxPath {
+			// The outbox is for local tools, never for another origin: no
+			// preflight answer, so a browser never sends the request.
+			w.Header().Set("Allow", "GET")
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		// A preflight does not name the operation (X-Amz-Target is only
+		// listed in Access-Control-Request-Headers), so it is answered for
+		// all; the answer of a control-plane operation itself carries no
+		// Access-Control-Allow-Origin, so a page can never read it.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 		w.Header().Set("Access-Control-Allow-Headers", "*")
 		w.Header().Set("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amzn-ErrorType")
@@ -114,6 +134,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, wellKnownJWKSPathSuffix):
+		w.Header().Set("Access-Control-Allow-Origin", "*")
 		h.serveJWKS(w, r)
 		return
 	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, wellKnownOpenIDPathSuffix):
@@ -131,6 +152,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	opName, ok := strings.CutPrefix(target, amzTargetPrefix)
 	op := operations[opName]
+	public := ok && IsPublic(opName)
+	if public {
+		// Browser-facing operations are open to every origin, as Cognito's.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Expose-Headers", "x-amzn-RequestId, x-amzn-ErrorType")
+	}
 	if !ok || op == nil {
 		h.writeError(w, userpool.NewError("UnknownOperationException", "Unknown operation %q", target))
 		return
@@ -144,6 +171,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.writeError(w, userpool.NewError("SerializationException", "Could not read request body"))
 		return
+	}
+	if !public && h.Admin != nil {
+		if aerr := h.Admin.Verify(r, body); aerr != nil {
+			h.Logger.Info("idp: request", "op", opName, "error", aerr.Type, "message", aerr.Message, "took", time.Since(start))
+			h.writeError(w, aerr)
+			return
+		}
 	}
 	c := &call{endpoint: h.Endpoint(r), op: opName}
 	out, aerr := op(h.Service, c, body)
@@ -189,12 +223,29 @@ func (h *Handler) serveJWKS(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, &userpool.Error{Type: "ResourceNotFoundException", Message: "User pool " + poolID + " does not exist.", Status: http.StatusNotFound})
 		return
 	}
-	b, _ := json.Marshal(h.Service.JWKS())
+	set, err := h.Service.JWKS(poolID)
+	if err != nil {
+		h.writeError(w, err)
+		return
+	}
+	b, _ := json.Marshal(set)
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(b)
 }
 
+// serveOutbox answers the outbox to the holder of the admin secret
+// (Authorization: Bearer SECRET_ACCESS_KEY, compared in constant time), or
+// to anyone when OutboxSecret is empty. It sends no CORS header.
 func (h *Handler) serveOutbox(w http.ResponseWriter, r *http.Request) {
+	if h.OutboxSecret != "" {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(h.OutboxSecret)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="caldera outbox"`)
+			h.writeError(w, &userpool.Error{Type: "NotAuthorizedException",
+				Message: "The outbox requires Authorization: Bearer <admin secret access key>", Status: http.StatusUnauthorized})
+			return
+		}
+	}
 	q := r.URL.Query()
 	msgs := h.Service.Outbox(q.Get("pool"), q.Get("username"))
 	if msgs == nil {

@@ -28,6 +28,7 @@ const module = "github.com/caldera-srp/caldera"
 //	3 token                     verifying (and, for idp, signing) Cognito JWTs
 //	4 flow                      the sign-in state machine (sans I/O)
 //	5 transport/..., idp/...    HTTP under flow; the local server (never imports flow or transport)
+//	5 identitypool              AWS credentials from a sign-in (Cognito identity pools)
 //	6 cmd/..., examples/...     programs
 //
 // Packages that exist only for their tests (testOnly) have no place: nothing
@@ -45,6 +46,7 @@ var layers = []struct {
 	{"token", 3},
 	{"flow", 4},
 	{"transport/", 5},
+	{"identitypool", 5},
 	{"idp", 5},
 	{"idp/", 5}, // the server's own subpackages
 	{"cmd/", 6},
@@ -75,11 +77,11 @@ func sameLayerOK(from, to string) bool {
 var thirdParty = map[string][]string{
 	"filippo.io/bigmod":        {"srp"},
 	"go.etcd.io/bbolt":         {"idp", "idp/"},
-	"github.com/aws/":          {"transport/awssdk"},
+	"github.com/aws/":          {"transport/awssdk", "identitypool", "cmd/", "idp", "idp/wire"}, // idp/wire: the SigV4 signer checks the control plane
 	"golang.org/x/term":        {"cmd/"},
 	"golang.org/x/sys/":        {"internal/", "flow"}, // cpu features; the device file's flock
 	"golang.org/x/crypto/":     {"srp", "hkdf", "totp"},
-	"github.com/aws/smithy-go": {"transport/awssdk"},
+	"github.com/aws/smithy-go": {"transport/awssdk", "identitypool", "cmd/"},
 	"github.com/go-jose/":      {"token"},
 }
 

@@ -206,3 +206,47 @@ func BenchmarkLookup(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkKernel is one Montgomery multiplication (op=mul) or squaring
+// (op=sqr) on each kernel this CPU runs, called directly: the 64-bit ones
+// (adx, purego) include their final subtraction, the radix-2^52 IFMA ones
+// (ifma-zmm: 512-bit registers, ifma-ymm: 256-bit) need none.
+func BenchmarkKernel(b *testing.B) {
+	m := benchModulus(b, false)
+	x, _ := benchInputs(b, 8)
+	var xw [nWords]uint64
+	bytesToWords(&xw, pad384(x))
+	for _, op := range []string{"mul", "sqr"} {
+		b.Run("op="+op, func(b *testing.B) {
+			var z [nWords]uint64
+			run := func(name string, f func()) {
+				b.Run("impl="+name, func(b *testing.B) {
+					for b.Loop() {
+						f()
+					}
+				})
+			}
+			if useADX {
+				if op == "mul" {
+					run("adx", func() { montMulADX(&z, &xw, &xw, &m.n, m.n0) })
+				} else {
+					run("adx", func() { montSqrADX(&z, &xw, &m.n, m.n0) })
+				}
+			}
+			if m.ifma != nil {
+				c := m.ifma
+				var x52, z52 elem52
+				to52(&x52, &xw)
+				for _, w := range []string{"ymm", "zmm"} {
+					f := ifmaAsm[w]
+					run("ifma-"+w, func() { f(&z52, &x52, &x52, &c.n, c.k0) })
+				}
+			}
+			if op == "mul" {
+				run("purego", func() { montMulGeneric(&z, &xw, &xw, &m.n, m.n0) })
+			} else {
+				run("purego", func() { montSqrGeneric(&z, &xw, &m.n, m.n0) })
+			}
+		})
+	}
+}

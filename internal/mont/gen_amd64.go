@@ -1,8 +1,10 @@
 //go:build ignore
 
 // This program generates mont_amd64.s: the 48-word Montgomery multiplication
-// and squaring kernels for CPUs with ADX and BMI2, and the AVX2 table scan.
-// Run it with go generate.
+// and squaring kernels for CPUs with ADX and BMI2, and the AVX2 table scan;
+// and ifma_amd64.s: the radix-2^52 multiplication for CPUs with AVX-512 IFMA
+// (with 256-bit and 512-bit registers) and its table scan. Run it with go
+// generate.
 //
 // Every inner step has the same shape, after Intel's "New Instructions
 // Supporting Large Integer Arithmetic" (2012): MULX forms the 128-bit product
@@ -287,13 +289,168 @@ TEXT ·lookupAVX2(SB), NOSPLIT, $0-24
 	p("RET")
 }
 
+// IFMA kernels (radix 2^52). An element is 60 limbs of 52 bits, one per 64-bit
+// lane, padded with zeros to 64 lanes (512 bytes); see ifma.go.
+const (
+	ifmaLimbs = 60
+	ifmaLanes = 64
+)
+
+// ifmaMul emits montMulIFMA<bits>: almost Montgomery multiplication in radix
+// 2^52 with the accumulator in vector registers of vec lanes (4: ymm, 8: zmm).
+//
+// Round i adds x·y[i] and m·n (m = t[0]·k0 mod 2^52) to t and shifts t down
+// one limb. VPMADD52LUQ adds the low 52 bits of each lane's product, which
+// belong to the lane itself, before the shift; VPMADD52HUQ adds the high 52
+// bits, which belong to the next limb, after it. Limb 0 is kept in scalar
+// registers (R12:R11) with whole 104-bit products, so that m does not wait for
+// a vector lane: after the shift, the new lane 0 is moved into the scalar
+// accumulator, and whatever the vector adds to lane 0 afterwards is dropped by
+// the next shift (the scalar side has counted it). Lanes never exceed 2^61
+// (at most 4 terms below 2^52 per round, 60 rounds), so no carry is
+// propagated until the end, where one scalar pass normalizes t to 52-bit limbs.
+func ifmaMul(vec int) {
+	bits := 64 * vec
+	nreg := (ifmaLimbs + vec - 1) / vec
+	r := "Y"
+	if vec == 8 {
+		r = "Z"
+	}
+	acc := func(k int) string { return fmt.Sprintf("%s%d", r, k) }
+	bi, yi, zero := r+"16", r+"17", r+"18"
+	fmt.Fprintf(&out, `
+// func montMulIFMA%d(z, x, y, n *[64]uint64, k0 uint64)
+TEXT ·montMulIFMA%d(SB), NOSPLIT, $0-40
+	MOVQ x+8(FP), DI
+	MOVQ y+16(FP), SI
+	MOVQ n+24(FP), CX
+	MOVQ k0+32(FP), R14
+	MOVQ $0xfffffffffffff, R10 // 2^52 − 1
+	MOVQ (DI), R13             // x[0]
+	XORL R11, R11              // scalar limb 0: R12:R11
+	XORL R12, R12
+	VPXORQ %s, %s, %s
+`, bits, bits, zero, zero, zero)
+	for k := range nreg {
+		p("VPXORQ %s, %s, %s", acc(k), acc(k), acc(k))
+	}
+	p("MOVQ $%d, BX", ifmaLimbs)
+	label(fmt.Sprintf("ifma%dRound", bits))
+	p("MOVQ (SI), DX")
+	p("VPBROADCASTQ DX, %s", bi)
+	comment("limb 0: t0 += x[0]·y[i]; m = t0·k0 mod 2^52; t0 += n[0]·m; t0 >>= 52")
+	p("MULXQ R13, AX, R8")
+	p("ADDQ AX, R11")
+	p("ADCQ R8, R12")
+	p("MOVQ R11, DX")
+	p("IMULQ R14, DX")
+	p("ANDQ R10, DX")
+	p("VPBROADCASTQ DX, %s", yi)
+	p("MULXQ (CX), AX, R8")
+	p("ADDQ AX, R11")
+	p("ADCQ R8, R12")
+	p("SHRQ $52, R12, R11")
+	p("XORL R12, R12") // t0 < 2^105 before the shift, so the high word is now 0
+	comment("low halves, then shift down one lane")
+	for k := range nreg {
+		p("VPMADD52LUQ %d(DI), %s, %s", k*8*vec, bi, acc(k))
+		p("VPMADD52LUQ %d(CX), %s, %s", k*8*vec, yi, acc(k))
+	}
+	for k := range nreg {
+		next := zero
+		if k+1 < nreg {
+			next = acc(k + 1)
+		}
+		p("VALIGNQ $1, %s, %s, %s", acc(k), next, acc(k))
+	}
+	p("VMOVQ X0, AX")
+	p("ADDQ AX, R11")
+	comment("high halves")
+	for k := range nreg {
+		p("VPMADD52HUQ %d(DI), %s, %s", k*8*vec, bi, acc(k))
+		p("VPMADD52HUQ %d(CX), %s, %s", k*8*vec, yi, acc(k))
+	}
+	p("ADDQ $8, SI")
+	p("DECQ BX")
+	p("JNZ ifma%dRound", bits)
+
+	comment("store, then normalize to 52-bit limbs (lane 0 is the scalar limb)")
+	p("MOVQ z+0(FP), DI")
+	for k := range nreg {
+		p("VMOVDQU64 %s, %d(DI)", acc(k), k*8*vec)
+	}
+	for j := nreg * vec; j < ifmaLanes; j++ {
+		p("MOVQ $0, %d(DI)", 8*j)
+	}
+	p("MOVQ R11, AX")
+	for j := range ifmaLimbs {
+		if j > 0 {
+			p("MOVQ %d(DI), AX", 8*j)
+			p("ADDQ R11, AX")
+		}
+		p("MOVQ AX, R11")
+		p("ANDQ R10, AX")
+		p("SHRQ $52, R11")
+		p("MOVQ AX, %d(DI)", 8*j)
+	}
+	p("VZEROUPPER")
+	p("RET")
+}
+
+// ifmaLookup emits the constant-time scan of a 32-entry table of radix-2^52
+// elements: every entry is read whole and ANDed with a mask that is all ones
+// for the wanted index only (a vector compare into K1, then a zero-masked
+// register move: no branch, no secret-dependent address).
+func ifmaLookup() {
+	out.WriteString(`
+// func lookupIFMA(z *[64]uint64, table *[32][64]uint64, idx int)
+TEXT ·lookupIFMA(SB), NOSPLIT, $0-24
+	MOVQ table+8(FP), SI
+	MOVQ idx+16(FP), AX
+	VPBROADCASTQ AX, Z8
+	VPTERNLOGQ $0xff, Z10, Z10, Z10 // all ones
+`)
+	for k := range 8 {
+		p("VPXORQ Z%d, Z%d, Z%d", k, k, k)
+	}
+	p("XORQ CX, CX")
+	label("lookupIFMAEntry")
+	p("VPBROADCASTQ CX, Z9")
+	p("VPCMPEQQ Z8, Z9, K1")
+	p("VMOVDQA64.Z Z10, K1, Z11")
+	for k := range 8 {
+		p("VPANDQ %d(SI), Z11, Z12", 64*k)
+		p("VPORQ Z12, Z%d, Z%d", k, k)
+	}
+	p("ADDQ $%d, SI", 8*ifmaLanes)
+	p("INCQ CX")
+	p("CMPQ CX, $32")
+	p("JNE lookupIFMAEntry")
+	p("MOVQ z+0(FP), DI")
+	for k := range 8 {
+		p("VMOVDQU64 Z%d, %d(DI)", k, 64*k)
+	}
+	p("VZEROUPPER")
+	p("RET")
+}
+
 func main() {
 	out.WriteString("// Code generated by gen_amd64.go; DO NOT EDIT.\n\n//go:build amd64 && !purego\n\n#include \"textflag.h\"\n")
 	mul()
 	sqr()
 	lookup()
-	if err := os.WriteFile("mont_amd64.s", out.Bytes(), 0o644); err != nil {
+	write("mont_amd64.s")
+	out.WriteString("// Code generated by gen_amd64.go; DO NOT EDIT.\n\n//go:build amd64 && !purego\n\n#include \"textflag.h\"\n")
+	ifmaMul(8)
+	ifmaMul(4)
+	ifmaLookup()
+	write("ifma_amd64.s")
+}
+
+func write(name string) {
+	if err := os.WriteFile(name, out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	out.Reset()
 }

@@ -8,7 +8,7 @@ import "golang.org/x/sys/cpu"
 
 // useADX selects the assembly kernels of mont_amd64.s, which need MULX (BMI2)
 // and ADCX/ADOX (ADX).
-var useADX = cpu.X86.HasADX && cpu.X86.HasBMI2
+var useADX = hasADX
 
 // useAVX2 selects lookupAVX2.
 var useAVX2 = cpu.X86.HasAVX2

@@ -2,7 +2,10 @@
 
 package mont
 
-const (
+// Variables rather than constants, so that the valgrind-tagged tests (which
+// set them) also build with the purego tag: the portable kernel is the only
+// one here either way.
+var (
 	useADX  = false
 	useAVX2 = false
 )

@@ -42,10 +42,41 @@ func nBig(tb testing.TB) *big.Int { return new(big.Int).SetBytes(nBytesRFC3526(t
 type kernel struct {
 	name string
 	m    *Modulus
+	ifma bool // Mul and Sqr go through the IFMA kernel (see Mul)
+}
+
+// Mul is m.Mul, except on the IFMA kernel, where it converts to radix 2^52,
+// multiplies with the IFMA kernel and converts back, so that the differential
+// tests cover that kernel with Mul and Sqr cases as well as with Exp.
+func (k kernel) Mul(z, x, y *Elem) {
+	if !k.ifma {
+		k.m.Mul(z, x, y)
+		return
+	}
+	c := k.m.ifma
+	var a, b elem52
+	k.m.toIFMA(&a, x)
+	k.m.toIFMA(&b, y)
+	mulIFMA(&a, &a, &b, &c.n, c.k0)
+	k.m.fromIFMA(z, &a)
+}
+
+// Sqr is m.Sqr, or the IFMA squaring as in Mul.
+func (k kernel) Sqr(z, x *Elem) {
+	if !k.ifma {
+		k.m.Sqr(z, x)
+		return
+	}
+	c := k.m.ifma
+	var a elem52
+	k.m.toIFMA(&a, x)
+	sqrIFMA(&a, &a, &c.n, c.k0)
+	k.m.fromIFMA(z, &a)
 }
 
 // kernels returns the modulus once per kernel available on this machine, so
-// that every test covers both the assembly and the portable kernel.
+// that every test covers the portable kernel, the ADX kernel and the IFMA
+// kernel (Exp and FixedBase.Exp) where the CPU has them.
 func kernels(tb testing.TB) []kernel {
 	m, err := NewModulus(nBytesRFC3526(tb))
 	if err != nil {
@@ -53,11 +84,18 @@ func kernels(tb testing.TB) []kernel {
 	}
 	g := *m
 	g.generic = true
-	ks := []kernel{{"generic", &g}}
+	ks := []kernel{{name: "generic", m: &g}}
 	if useADX {
-		ks = append(ks, kernel{"adx", m})
+		a := *m
+		a.noIFMA = true
+		ks = append(ks, kernel{name: "adx", m: &a})
 	} else {
 		tb.Log("assembly kernel not available here; testing the portable kernel only")
+	}
+	if m.ifmaOn() {
+		ks = append(ks, kernel{name: "ifma", m: m, ifma: true})
+	} else {
+		tb.Logf("IFMA kernel not tested: %s", ifmaMissing)
 	}
 	return ks
 }
@@ -247,14 +285,14 @@ func accumulated(t *testing.T, k kernel, count int, check bool) []byte {
 				want = new(big.Int).Exp(x, new(big.Int).SetBytes(e), N)
 			}
 		case i%2 == 0:
-			m.Mul(&z, ex, ey)
+			k.Mul(&z, ex, ey)
 			what = func() string { return fmt.Sprintf("Mul(%x, %x)", x, y) }
 			if check {
 				want = new(big.Int).Mul(x, y)
 				want.Mod(want, N)
 			}
 		default:
-			m.Sqr(&z, ex)
+			k.Sqr(&z, ex)
 			what = func() string { return fmt.Sprintf("Sqr(%x)", x) }
 			if check {
 				want = new(big.Int).Mul(x, x)
@@ -388,11 +426,11 @@ func FuzzMul(f *testing.F) {
 			var ex, ey, z Elem
 			k.m.SetBytesReduce(&ex, xb)
 			k.m.SetBytesReduce(&ey, yb)
-			k.m.Mul(&z, &ex, &ey)
+			k.Mul(&z, &ex, &ey)
 			if got, want := k.m.Bytes(&z), pad384(new(big.Int).Mod(new(big.Int).Mul(x, y), N)); !bytes.Equal(got, want) {
 				t.Fatalf("%s: Mul(%x, %x) = %x, want %x", k.name, x, y, got, want)
 			}
-			k.m.Sqr(&z, &ex)
+			k.Sqr(&z, &ex)
 			if got, want := k.m.Bytes(&z), pad384(new(big.Int).Mod(new(big.Int).Mul(x, x), N)); !bytes.Equal(got, want) {
 				t.Fatalf("%s: Sqr(%x) = %x, want %x", k.name, x, got, want)
 			}

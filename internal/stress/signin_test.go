@@ -51,11 +51,15 @@ func TestConcurrentSignIns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := idp.New(idp.Options{SigningKey: key, MaxBodyBytes: 0})
+	// The listener first: its address is the server's Endpoint (token
+	// issuers never come from a request's Host header).
+	ts := httptest.NewUnstartedServer(nil)
+	srv, err := idp.New(idp.Options{SigningKey: key, MaxBodyBytes: 0, Endpoint: "http://" + ts.Listener.Addr().String()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv)
+	ts.Config.Handler = srv
+	ts.Start()
 	pool, err := srv.CreatePool(idp.PoolConfig{Name: "stress"})
 	if err != nil {
 		t.Fatal(err)

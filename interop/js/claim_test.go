@@ -145,8 +145,10 @@ type tamper struct {
 func TestJSClaimBitFlips(t *testing.T) {
 	node := requireNode(t)
 	// A high MaxFailures: dozens of refused proofs in a row must not lock
-	// the user before the last, true claim.
-	srv, err := idp.New(idp.Options{MaxFailures: 1 << 20})
+	// the user before the last, true claim. A high MaxSessionsPerUser: the
+	// claims are all computed (each with its own open session of jsalice)
+	// before the first is sent.
+	srv, err := idp.New(idp.Options{MaxFailures: 1 << 20, MaxSessionsPerUser: 1 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}

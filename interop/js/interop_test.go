@@ -83,6 +83,8 @@ func TestAmazonCognitoIdentityJS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "signin.mjs", srv.Endpoint(), "--count", strconv.Itoa(count))
+	admin := srv.AdminCredentials()
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+admin.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+admin.SecretAccessKey)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
@@ -123,7 +125,9 @@ func TestAmazonCognitoIdentityJS(t *testing.T) {
 	wantOps := map[string][]string{
 		"password":       srpOK,
 		"wrong-password": {"InitiateAuth>PASSWORD_VERIFIER", "RespondToAuthChallenge(PASSWORD_VERIFIER)!NotAuthorizedException"},
-		"unknown-user":   {"InitiateAuth!UserNotFoundException"},
+		// PreventUserExistenceErrors ENABLED (the default): a challenge
+		// shaped as a real one, then the wrong-password answer.
+		"unknown-user": {"InitiateAuth>PASSWORD_VERIFIER", "RespondToAuthChallenge(PASSWORD_VERIFIER)!NotAuthorizedException"},
 		"new-password": cat([]string{"InitiateAuth>PASSWORD_VERIFIER", "RespondToAuthChallenge(PASSWORD_VERIFIER)>NEW_PASSWORD_REQUIRED",
 			"RespondToAuthChallenge(NEW_PASSWORD_REQUIRED)>tokens"}, srpOK,
 			[]string{"InitiateAuth>PASSWORD_VERIFIER", "RespondToAuthChallenge(PASSWORD_VERIFIER)!NotAuthorizedException"}),
@@ -150,7 +154,7 @@ func TestAmazonCognitoIdentityJS(t *testing.T) {
 	if s := sc["wrong-password"]; s.Code != "NotAuthorizedException" || s.Message != "Incorrect username or password." {
 		t.Errorf("wrong password: %q %q", s.Code, s.Message)
 	}
-	if s := sc["unknown-user"]; s.Code != "UserNotFoundException" {
+	if s := sc["unknown-user"]; s.Code != "NotAuthorizedException" || s.Message != "Incorrect username or password." {
 		t.Errorf("unknown user: %q %q", s.Code, s.Message)
 	}
 	if s := sc["new-password"]; s.OldPassword != "NotAuthorizedException" {

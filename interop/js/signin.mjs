@@ -7,7 +7,10 @@
 // Usage (against a fresh, in-memory server with this directory's seed):
 //
 //	caldera serve --addr 127.0.0.1:9229 --seed interop/js/seed.json &
-//	node interop/js/signin.mjs http://127.0.0.1:9229 [--count 100]
+//	AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… node interop/js/signin.mjs http://127.0.0.1:9229 [--count 100]
+//
+// (the admin key `caldera serve` prints; only the device-forgotten scenario's
+// AdminForgetDevice call needs it).
 //
 // It prints one JSON object: each scenario's result and the operations it sent
 // (Operation(ChallengeName answered)>ChallengeName received), then exits 0 if
@@ -56,6 +59,38 @@ globalThis.fetch = async (url, opts = {}) => {
   trace.push(entry);
   return resp;
 };
+
+// adminCall sends a control-plane operation signed with AWS Signature V4
+// (service cognito-idp) by the key in AWS_ACCESS_KEY_ID and
+// AWS_SECRET_ACCESS_KEY: `caldera serve` prints it at start, and the Go test
+// passes the in-process server's. amazon-cognito-identity-js has no signer
+// (it only calls public operations), so this is the signing-process recipe of
+// the AWS General Reference, checked by the server's aws-sdk-go-v2 signer.
+async function adminCall(op, input) {
+  const keyId = process.env.AWS_ACCESS_KEY_ID ?? '';
+  const secret = process.env.AWS_SECRET_ACCESS_KEY ?? '';
+  const region = 'us-east-1';
+  const body = JSON.stringify(input);
+  const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const day = amzDate.slice(0, 8);
+  const headers = {
+    'content-type': 'application/x-amz-json-1.1',
+    host: new URL(base).host,
+    'x-amz-date': amzDate,
+    'x-amz-target': 'AWSCognitoIdentityProviderService.' + op,
+  };
+  const names = Object.keys(headers).sort();
+  const sha = (s) => crypto.createHash('sha256').update(s).digest('hex');
+  const hmac = (k, s) => crypto.createHmac('sha256', k).update(s).digest();
+  const canonical = ['POST', '/', '', ...names.map((n) => `${n}:${headers[n]}`), '', names.join(';'), sha(body)].join('\n');
+  const scope = `${day}/${region}/cognito-idp/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha(canonical)].join('\n');
+  const key = hmac(hmac(hmac(hmac('AWS4' + secret, day), region), 'cognito-idp'), 'aws4_request');
+  const signature = crypto.createHmac('sha256', key).update(toSign).digest('hex');
+  delete headers.host;
+  headers.authorization = `AWS4-HMAC-SHA256 Credential=${keyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
+  return realFetch(base + '/', { method: 'POST', headers, body });
+}
 
 function newPool(poolId) {
   const p = poolOf(poolId);
@@ -246,14 +281,10 @@ await scenario('device', async () => {
 
 await scenario('device-forgotten', async () => {
   const u = userOf(DEVICE, 'jsdave');
-  // The administrator forgets the device (the local server does not check
-  // request signatures, so a plain call does for AdminForgetDevice).
-  const resp = await realFetch(base + '/', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'AWSCognitoIdentityProviderService.AdminForgetDevice' },
-    body: JSON.stringify({ UserPoolId: DEVICE, Username: u.username, DeviceKey: deviceKey }),
-  });
-  if (!resp.ok) throw new Error(`AdminForgetDevice: HTTP ${resp.status}`);
+  // The administrator forgets the device: a control-plane call, signed with
+  // the server's admin key (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+  const resp = await adminCall('AdminForgetDevice', { UserPoolId: DEVICE, Username: u.username, DeviceKey: deviceKey });
+  if (!resp.ok) throw new Error(`AdminForgetDevice: HTTP ${resp.status} ${await resp.text()}`);
   const user = new CognitoUser({ Username: u.username, Pool: newPool(DEVICE) });
   const r = await signIn(user, u.password);
   const { access } = await checkTokens(r, DEVICE, u.username);

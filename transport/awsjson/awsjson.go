@@ -7,9 +7,9 @@
 // (docs/protocol.md §7). Plain http:// is refused except to loopback
 // (ErrInsecureEndpoint; Options.AllowInsecureHTTP overrides). Requests are
 // not signed. That suffices for the operations a sign-in sends as the user:
-// InitiateAuth, RespondToAuthChallenge, and AssociateSoftwareToken,
-// VerifySoftwareToken, ConfirmDevice and UpdateDeviceStatus (which carry an
-// access token or a Session). The Admin* operations need AWS Signature Version 4; this
+// InitiateAuth, RespondToAuthChallenge, GetTokensFromRefreshToken, and
+// AssociateSoftwareToken, VerifySoftwareToken, ConfirmDevice and
+// UpdateDeviceStatus (which carry an access token or a Session). The Admin* operations need AWS Signature Version 4; this
 // transport refuses them with ErrSigningRequired unless Options.Sign is set.
 // Use transport/awssdk to send them with the AWS SDK's credentials.
 //

@@ -39,6 +39,7 @@ type API interface {
 	VerifySoftwareToken(context.Context, *cip.VerifySoftwareTokenInput, ...func(*cip.Options)) (*cip.VerifySoftwareTokenOutput, error)
 	ConfirmDevice(context.Context, *cip.ConfirmDeviceInput, ...func(*cip.Options)) (*cip.ConfirmDeviceOutput, error)
 	UpdateDeviceStatus(context.Context, *cip.UpdateDeviceStatusInput, ...func(*cip.Options)) (*cip.UpdateDeviceStatusOutput, error)
+	GetTokensFromRefreshToken(context.Context, *cip.GetTokensFromRefreshTokenInput, ...func(*cip.Options)) (*cip.GetTokensFromRefreshTokenOutput, error)
 }
 
 var _ API = (*cip.Client)(nil)
@@ -86,6 +87,10 @@ func (t *Transport) Call(ctx context.Context, op flow.Operation, input json.RawM
 	case flow.OpAdminRespondToAuthChallenge:
 		return do(ctx, t, op, input, t.api.AdminRespondToAuthChallenge, func(o *cip.AdminRespondToAuthChallengeOutput) any {
 			return authOutput(o.AuthenticationResult, nil, o.ChallengeName, o.ChallengeParameters, o.Session)
+		})
+	case flow.OpGetTokensFromRefreshToken:
+		return do(ctx, t, op, input, t.api.GetTokensFromRefreshToken, func(o *cip.GetTokensFromRefreshTokenOutput) any {
+			return authOutput(o.AuthenticationResult, nil, "", nil, nil)
 		})
 	case flow.OpAssociateSoftwareToken:
 		return do(ctx, t, op, input, t.api.AssociateSoftwareToken, func(o *cip.AssociateSoftwareTokenOutput) any {
@@ -141,7 +146,8 @@ func do[In, Out any](ctx context.Context, t *Transport, op flow.Operation, input
 	return b, nil
 }
 
-// authOutput is the wire shape of the four sign-in operations' outputs.
+// authOutput is the wire shape of the four sign-in operations' outputs,
+// and of GetTokensFromRefreshToken's (an AuthenticationResult only).
 // Absent members are left out; a present but empty ChallengeParameters
 // stays {} as Cognito sends it with tokens.
 func authOutput(res *types.AuthenticationResultType, available []types.ChallengeNameType,

@@ -65,6 +65,10 @@ func (f *fakeAPI) UpdateDeviceStatus(_ context.Context, in *cip.UpdateDeviceStat
 	return answer[cip.UpdateDeviceStatusOutput](f, in)
 }
 
+func (f *fakeAPI) GetTokensFromRefreshToken(_ context.Context, in *cip.GetTokensFromRefreshTokenInput, _ ...func(*cip.Options)) (*cip.GetTokensFromRefreshTokenOutput, error) {
+	return answer[cip.GetTokensFromRefreshTokenOutput](f, in)
+}
+
 func TestInputDecoding(t *testing.T) {
 	cases := []struct {
 		op   flow.Operation
@@ -111,6 +115,28 @@ func TestInputDecoding(t *testing.T) {
 			&cip.UpdateDeviceStatusInput{AccessToken: aws.String("at"), DeviceKey: aws.String("dk"),
 				DeviceRememberedStatus: types.DeviceRememberedStatusTypeRemembered}},
 		{flow.OpUpdateDeviceStatus, ``, &cip.UpdateDeviceStatusInput{}},
+		{flow.OpGetTokensFromRefreshToken,
+			`{"ClientId":"c1","ClientMetadata":{"k":"v"},"ClientSecret":"cs","DeviceKey":"eu-west-1_dk","RefreshToken":"rt"}`,
+			&cip.GetTokensFromRefreshTokenInput{ClientId: aws.String("c1"), ClientMetadata: map[string]string{"k": "v"},
+				ClientSecret: aws.String("cs"), DeviceKey: aws.String("eu-west-1_dk"), RefreshToken: aws.String("rt")}},
+		{flow.OpRespondToAuthChallenge,
+			`{"AnalyticsMetadata":{"AnalyticsEndpointId":"e1"},"ChallengeName":"SMS_MFA","ClientId":"c1","Session":"s1",` +
+				`"ChallengeResponses":{"USERNAME":"u","SMS_MFA_CODE":"1"},"UserContextData":{"IpAddress":"192.0.2.1"}}`,
+			&cip.RespondToAuthChallengeInput{
+				ChallengeName: types.ChallengeNameTypeSmsMfa, ClientId: aws.String("c1"), Session: aws.String("s1"),
+				ChallengeResponses: map[string]string{"USERNAME": "u", "SMS_MFA_CODE": "1"},
+				AnalyticsMetadata:  &types.AnalyticsMetadataType{AnalyticsEndpointId: aws.String("e1")},
+				UserContextData:    &types.UserContextDataType{IpAddress: aws.String("192.0.2.1")},
+			}},
+		{flow.OpAdminRespondToAuthChallenge,
+			`{"UserPoolId":"p","ClientId":"c","ChallengeName":"SMS_MFA","Session":"s","ChallengeResponses":{"USERNAME":"u"},` +
+				`"AnalyticsMetadata":{"AnalyticsEndpointId":"e1"},"ContextData":{"EncodedData":"ed","HttpHeaders":[],"IpAddress":"192.0.2.1","ServerName":"s","ServerPath":"/"}}`,
+			&cip.AdminRespondToAuthChallengeInput{UserPoolId: aws.String("p"), ClientId: aws.String("c"),
+				ChallengeName: types.ChallengeNameTypeSmsMfa, Session: aws.String("s"),
+				ChallengeResponses: map[string]string{"USERNAME": "u"},
+				AnalyticsMetadata:  &types.AnalyticsMetadataType{AnalyticsEndpointId: aws.String("e1")},
+				ContextData: &types.ContextDataType{EncodedData: aws.String("ed"), HttpHeaders: []types.HttpHeader{},
+					IpAddress: aws.String("192.0.2.1"), ServerName: aws.String("s"), ServerPath: aws.String("/")}}},
 	}
 	for _, c := range cases {
 		f := &fakeAPI{}
@@ -183,6 +209,13 @@ func TestOutputEncoding(t *testing.T) {
 		{flow.OpConfirmDevice, &cip.ConfirmDeviceOutput{UserConfirmationNecessary: true}, `{"UserConfirmationNecessary":true}`},
 		{flow.OpConfirmDevice, &cip.ConfirmDeviceOutput{}, `{"UserConfirmationNecessary":false}`},
 		{flow.OpUpdateDeviceStatus, &cip.UpdateDeviceStatusOutput{}, `{}`},
+		{flow.OpGetTokensFromRefreshToken, &cip.GetTokensFromRefreshTokenOutput{
+			AuthenticationResult: &types.AuthenticationResultType{AccessToken: aws.String("at"), IdToken: aws.String("it"),
+				RefreshToken: aws.String("rt2"), ExpiresIn: 3600, TokenType: aws.String("Bearer")},
+		}, `{"AuthenticationResult":{"AccessToken":"at","ExpiresIn":3600,"IdToken":"it","RefreshToken":"rt2","TokenType":"Bearer"}}`},
+		{flow.OpGetTokensFromRefreshToken, &cip.GetTokensFromRefreshTokenOutput{
+			AuthenticationResult: &types.AuthenticationResultType{AccessToken: aws.String("at"), ExpiresIn: 3600},
+		}, `{"AuthenticationResult":{"AccessToken":"at","ExpiresIn":3600}}`},
 	}
 	for _, c := range cases {
 		got, err := New(&fakeAPI{out: c.out}).Call(context.Background(), c.op, json.RawMessage(`{}`))
@@ -258,6 +291,7 @@ var wireAnswers = map[string]string{
 	"VerifySoftwareToken":         `{"Session":"s3","Status":"SUCCESS"}`,
 	"ConfirmDevice":               `{"UserConfirmationNecessary":false}`,
 	"UpdateDeviceStatus":          `{}`,
+	"GetTokensFromRefreshToken":   `{"AuthenticationResult":{"AccessToken":"at2","ExpiresIn":3600,"IdToken":"it2","RefreshToken":"rt2","TokenType":"Bearer"}}`,
 }
 
 // TestSameJSONAsWire drives awsjson and this adapter (over a real SDK
@@ -302,6 +336,12 @@ func TestSameJSONAsWire(t *testing.T) {
 		{flow.OpConfirmDevice, `{"AccessToken":"at","DeviceKey":"us-east-1_0c2d","DeviceName":"d","DeviceSecretVerifierConfig":{"PasswordVerifier":"AQ==","Salt":"Ag=="}}`},
 		{flow.OpUpdateDeviceStatus, `{"AccessToken":"at","DeviceKey":"us-east-1_0c2d","DeviceRememberedStatus":"remembered"}`},
 		{flow.OpInitiateAuth, `{"AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{"PASSWORD":"wrong","USERNAME":"alice"},"ClientId":"c1"}`},
+		{flow.OpGetTokensFromRefreshToken, `{"ClientId":"c1","ClientSecret":"cs","DeviceKey":"us-east-1_0c2d","RefreshToken":"rt"}`},
+		{flow.OpInitiateAuth, `{"AnalyticsMetadata":{"AnalyticsEndpointId":"e1"},"AuthFlow":"USER_SRP_AUTH","AuthParameters":{"SRP_A":"0a","USERNAME":"alice"},` +
+			`"ClientId":"c1","UserContextData":{"EncodedData":"ed","IpAddress":"192.0.2.1"}}`},
+		{flow.OpAdminRespondToAuthChallenge, `{"AnalyticsMetadata":{"AnalyticsEndpointId":"e1"},"ChallengeName":"SMS_MFA","ChallengeResponses":{"SMS_MFA_CODE":"1","USERNAME":"u"},` +
+			`"ClientId":"c1","ContextData":{"EncodedData":"ed","HttpHeaders":[{"headerName":"User-Agent","headerValue":"x"}],"IpAddress":"192.0.2.1","ServerName":"s","ServerPath":"/"},` +
+			`"Session":"s","UserPoolId":"us-east-1_a"}`},
 	}
 	for _, c := range inputs {
 		t.Run(string(c.op), func(t *testing.T) {
