@@ -128,10 +128,16 @@ func TestSDKAdminAndListing(t *testing.T) {
 	// Rotation on an existing client, then GetTokensFromRefreshToken.
 	up := ok[*cip.UpdateUserPoolClientOutput](t)(c.UpdateUserPoolClient(ctx, &cip.UpdateUserPoolClientInput{UserPoolId: s(poolID), ClientId: s(clientID),
 		ExplicitAuthFlows:    []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowAdminUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
-		RefreshTokenRotation: &types.RefreshTokenRotationType{Feature: types.FeatureTypeEnabled, RetryGracePeriodSeconds: aws.Int32(5)}}))
-	if up.UserPoolClient.RefreshTokenRotation == nil || up.UserPoolClient.RefreshTokenRotation.Feature != types.FeatureTypeEnabled || aws.ToString(up.UserPoolClient.ClientName) != "app" {
+		RefreshTokenRotation: &types.RefreshTokenRotationType{Feature: types.FeatureTypeEnabled, RetryGracePeriodSeconds: aws.Int32(5)},
+		WriteAttributes:      []string{"nickname"}, ReadAttributes: []string{"email", "nickname"},
+		PreventUserExistenceErrors: types.PreventUserExistenceErrorTypesLegacy}))
+	if up.UserPoolClient.RefreshTokenRotation == nil || up.UserPoolClient.RefreshTokenRotation.Feature != types.FeatureTypeEnabled || aws.ToString(up.UserPoolClient.ClientName) != "app" ||
+		!slices.Equal(up.UserPoolClient.WriteAttributes, []string{"nickname"}) || !slices.Equal(up.UserPoolClient.ReadAttributes, []string{"email", "nickname"}) ||
+		up.UserPoolClient.PreventUserExistenceErrors != types.PreventUserExistenceErrorTypesLegacy {
 		t.Fatalf("UpdateUserPoolClient %+v", up.UserPoolClient)
 	}
+	_, err = c.UpdateUserPoolClient(ctx, &cip.UpdateUserPoolClientInput{UserPoolId: s(poolID), ClientId: s(clientID), PreventUserExistenceErrors: "SOMETIMES"})
+	sdkErr(t, err, "InvalidParameterException")
 	auth := ok[*cip.AdminInitiateAuthOutput](t)(c.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{UserPoolId: s(poolID), ClientId: s(clientID),
 		AuthFlow: types.AuthFlowTypeAdminUserPasswordAuth, AuthParameters: map[string]string{"USERNAME": "alice", "PASSWORD": "Alice-Pass-1"}}))
 	rt := ok[*cip.GetTokensFromRefreshTokenOutput](t)(c.GetTokensFromRefreshToken(ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: s(clientID), RefreshToken: auth.AuthenticationResult.RefreshToken}))

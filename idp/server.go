@@ -209,7 +209,7 @@ func New(opts Options) (*Server, error) {
 		Store: s.store, SigningKey: opts.SigningKey, SealKey: sealKey, Clock: s.clock, Rand: s.opts.Rand, Logger: s.log,
 		Region: opts.Region, SessionTTL: opts.SessionTTL, TimestampSkew: opts.TimestampSkew,
 		MaxFailures: opts.MaxFailures, Lockout: opts.Lockout, CustomAuth: opts.CustomAuth,
-		Triggers: opts.Triggers,
+		Triggers:    opts.Triggers,
 		MaxSessions: opts.MaxSessions, MaxSessionsPerUser: opts.MaxSessionsPerUser,
 	})
 	if err != nil {

@@ -91,7 +91,9 @@ func (s *Service) DeletePool(poolID string) *Error {
 
 // UpdateClientInput is UpdateUserPoolClient's request. As in Cognito,
 // settings left out return to their defaults (the default auth flows and
-// token lifetimes, rotation DISABLED); a name left out is kept.
+// token lifetimes, rotation DISABLED, no Read/WriteAttributes bound,
+// PreventUserExistenceErrors ENABLED as at CreateClient); a name left out
+// is kept.
 type UpdateClientInput struct {
 	PoolID, ClientID string
 	Name             *string
@@ -100,6 +102,10 @@ type UpdateClientInput struct {
 	IDTTL            time.Duration
 	RefreshTTL       time.Duration
 	Rotation         *store.RefreshTokenRotation
+	ReadAttributes   []string
+	WriteAttributes  []string
+	// PreventUserExistenceErrors: ENABLED (also when empty) or LEGACY.
+	PreventUserExistenceErrors string
 }
 
 // UpdateClient applies UpdateUserPoolClient and returns the client.
@@ -111,6 +117,10 @@ func (s *Service) UpdateClient(in UpdateClientInput) (*store.Client, *Error) {
 	}
 	if err := checkRotation(in.Rotation); err != nil {
 		return nil, err
+	}
+	prevent, perr := preventSetting(in.PreventUserExistenceErrors)
+	if perr != nil {
+		return nil, perr
 	}
 	if in.Name != nil && (*in.Name == "" || len(*in.Name) > 128) {
 		return nil, validation("Value '%s' at 'clientName' failed to satisfy constraint: Member must have length between 1 and 128", *in.Name)
@@ -129,6 +139,7 @@ func (s *Service) UpdateClient(in UpdateClientInput) (*store.Client, *Error) {
 			cl.Flows = []string{"ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
 		}
 		cl.AccessTTL, cl.IDTTL, cl.RefreshTTL, cl.RefreshRotation = in.AccessTTL, in.IDTTL, in.RefreshTTL, in.Rotation
+		cl.ReadAttributes, cl.WriteAttributes, cl.PreventUserExistenceErrors = in.ReadAttributes, in.WriteAttributes, prevent
 		cl.ModifiedAt = s.now()
 		return store.PutClient(tx, cl)
 	})

@@ -2,6 +2,7 @@ package userpool
 
 import (
 	"crypto/subtle"
+	"strings"
 	"time"
 
 	"github.com/caldera-srp/caldera/idp/internal/rnd"
@@ -41,7 +42,10 @@ func delivery(u *store.User, medium, attr string) *CodeDelivery {
 
 // clientUser finds the user of a public-client call (ForgotPassword,
 // ConfirmForgotPassword, ResendConfirmationCode) after checking the
-// client and SECRET_HASH.
+// client and SECRET_HASH. An unknown user is UserNotFoundException for a
+// LEGACY client; for a client with PreventUserExistenceErrors ENABLED it
+// is no error and a nil user, which the caller answers as Cognito
+// documents (a simulated CodeDeliveryDetails, or CodeMismatchException).
 func (s *Service) clientUser(clientID, secretHash, username string) (*store.Client, *store.User, *Error) {
 	cl, err := s.Client(clientID)
 	if err != nil {
@@ -56,12 +60,33 @@ func (s *Service) clientUser(clientID, secretHash, username string) (*store.Clie
 	var u *store.User
 	err = s.view(func(tx store.Tx) error {
 		var err error
-		if u, err = findUserIn(tx, cl.PoolID, username); err == nil && u == nil {
+		if u, err = findUserIn(tx, cl.PoolID, username); err == nil && u == nil && !hidesUsers(cl) {
 			return apiErr("UserNotFoundException", msgClientUser)
 		}
 		return err
 	})
 	return cl, u, err
+}
+
+// simulatedDelivery is the CodeDeliveryDetails that ForgotPassword and
+// ResendConfirmationCode answer for an unknown user of a client with
+// PreventUserExistenceErrors ENABLED ("Managing user existence error
+// responses", Amazon Cognito Developer Guide: "returns a simulated
+// response"). Its shape is ours: a name that is an e-mail address or a
+// phone number is masked as its own destination; any other name gets an
+// e-mail destination drawn from the server's unknown-user key, the same
+// at every call for that pool and name, like a real user's.
+func (s *Service) simulatedDelivery(poolID, username string) *CodeDelivery {
+	switch {
+	case strings.HasPrefix(username, "+"):
+		return &CodeDelivery{AttributeName: "phone_number", DeliveryMedium: "SMS", Destination: maskDestination("SMS", username)}
+	case strings.Contains(username, "@"):
+		return &CodeDelivery{AttributeName: "email", DeliveryMedium: "EMAIL", Destination: maskDestination("EMAIL", username)}
+	}
+	mac := s.unknownMAC("delivery", poolID, username)
+	domains := [...]string{"gmail.com", "outlook.com", "yahoo.com", "icloud.com", "proton.me", "hotmail.com"}
+	dest := string(rune('a'+mac[0]%26)) + "***@" + domains[int(mac[1])%len(domains)]
+	return &CodeDelivery{AttributeName: "email", DeliveryMedium: "EMAIL", Destination: dest}
 }
 
 // newCode draws a six-digit code.
@@ -76,9 +101,12 @@ func (s *Service) newCode() (string, *Error) {
 // ForgotPassword sends a password-reset code to the user's verified
 // e-mail address or phone number (the outbox, purpose FORGOT_PASSWORD).
 func (s *Service) ForgotPassword(clientID, secretHash, username string) (*CodeDelivery, *Error) {
-	_, u, err := s.clientUser(clientID, secretHash, username)
+	cl, u, err := s.clientUser(clientID, secretHash, username)
 	if err != nil {
 		return nil, err
+	}
+	if u == nil {
+		return s.simulatedDelivery(cl.PoolID, username), nil
 	}
 	return s.sendResetCode(u, false)
 }
@@ -128,7 +156,13 @@ type ConfirmForgotPasswordInput struct {
 }
 
 // ConfirmForgotPassword sets a new password with a reset code (compared
-// in constant time; single use) and confirms the user.
+// in constant time; single use) and confirms the user. Wrong codes count
+// as ConfirmSignUp's do (idp/doc.go, "One-time codes"): the fifth locks
+// the user's reset codes (LimitExceededException, even for the right code)
+// and voids the pending one; the count is written in the request's own
+// transaction. An unknown user of a client with PreventUserExistenceErrors
+// ENABLED gets the password policy's answer, then CodeMismatchException,
+// after the same verifier work as a real user.
 func (s *Service) ConfirmForgotPassword(in ConfirmForgotPasswordInput) *Error {
 	if in.Code == "" {
 		return validation("Value null at 'confirmationCode' failed to satisfy constraint: Member must not be null")
@@ -147,23 +181,53 @@ func (s *Service) ConfirmForgotPassword(in ConfirmForgotPasswordInput) *Error {
 	if err := checkPassword(p.PasswordPolicy, in.Password); err != nil {
 		return err
 	}
+	if u == nil {
+		if _, err := s.passwordVerifier(cl.PoolID, in.Username, in.Password); err != nil {
+			return err
+		}
+		return apiErr("CodeMismatchException", msgCodeWrong)
+	}
 	v, err := s.passwordVerifier(u.PoolID, u.Username, in.Password)
 	if err != nil {
 		return err
 	}
+	var refusal *Error
 	if err := s.update(func(tx store.Tx) error {
 		cur, err := store.GetUser(tx, u.PoolID, u.Username)
 		if err != nil {
 			return err
 		}
-		if cur == nil {
+		if cur == nil || cur.Sub != u.Sub {
+			if hidesUsers(cl) {
+				return apiErr("CodeMismatchException", msgCodeWrong)
+			}
 			return apiErr("UserNotFoundException", msgClientUser)
 		}
+		locked, err := s.codeLocked(tx, cur.PoolID, cur.Username, codeKindReset)
+		if err != nil {
+			return err
+		}
+		if locked {
+			return errCodeLimit()
+		}
 		if cur.ResetCode == "" || !codeEqual(cur.ResetCode, in.Code) {
-			return apiErr("CodeMismatchException", msgCodeWrong)
+			lockedNow, err := s.codeFailed(tx, cur.PoolID, cur.Username, codeKindReset)
+			if err != nil {
+				return err
+			}
+			if lockedNow {
+				if err := s.editUser(tx, cur, func(nu *store.User) { nu.ResetCode, nu.ResetExpires = "", time.Time{} }); err != nil {
+					return err
+				}
+			}
+			refusal = apiErr("CodeMismatchException", msgCodeWrong)
+			return nil
 		}
 		if !s.now().Before(cur.ResetExpires) {
 			return apiErr("ExpiredCodeException", msgCodeExpired)
+		}
+		if err := s.codeAccepted(tx, cur.PoolID, cur.Username, codeKindReset); err != nil {
+			return err
 		}
 		return s.editUser(tx, cur, func(nu *store.User) {
 			nu.Salt, nu.V = v.Salt, v.V
@@ -174,8 +238,18 @@ func (s *Service) ConfirmForgotPassword(in ConfirmForgotPasswordInput) *Error {
 	}); err != nil {
 		return err
 	}
+	if refusal != nil {
+		return refusal
+	}
 	return s.postConfirmation(SourcePostConfirmForgot, cl.ID, u)
 }
+
+// Kinds of one-time code counted by codeFailed besides the sign-in
+// challenges' and ConfirmSignUp's.
+const (
+	codeKindReset  = "ConfirmForgotPassword"
+	codeKindVerify = "VerifyUserAttribute"
+)
 
 // ChangePassword changes the password of an access token's user after
 // checking the previous one (its verifier recomputed from the stored salt
@@ -242,9 +316,12 @@ func (s *Service) ChangePassword(accessToken, previous, proposed string) *Error 
 
 // ResendConfirmationCode sends an UNCONFIRMED user a new sign-up code.
 func (s *Service) ResendConfirmationCode(clientID, secretHash, username string) (*CodeDelivery, *Error) {
-	_, u, err := s.clientUser(clientID, secretHash, username)
+	cl, u, err := s.clientUser(clientID, secretHash, username)
 	if err != nil {
 		return nil, err
+	}
+	if u == nil {
+		return s.simulatedDelivery(cl.PoolID, username), nil
 	}
 	if u.Status != store.StatusUnconfirmed {
 		return nil, errParam("User is already confirmed.")

@@ -225,6 +225,18 @@ func (s *Service) SetMFAConfig(in SetMFAConfigInput) (*store.Pool, *Error) {
 	return np, err
 }
 
+// preventSetting checks a client's PreventUserExistenceErrors: ENABLED
+// when empty, else ENABLED or LEGACY.
+func preventSetting(v string) (string, *Error) {
+	switch v {
+	case "":
+		return PreventUserExistenceEnabled, nil
+	case PreventUserExistenceEnabled, PreventUserExistenceLegacy:
+		return v, nil
+	}
+	return "", errParam("1 validation error detected: Value '%s' at 'preventUserExistenceErrors' failed to satisfy constraint: Member must satisfy enum value set: [LEGACY, ENABLED]", v)
+}
+
 var knownFlows = []string{
 	"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
 	"ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH",
@@ -255,13 +267,9 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 			return nil, errInternal(err)
 		}
 	}
-	prevent := cfg.PreventUserExistenceErrors
-	switch prevent {
-	case "":
-		prevent = PreventUserExistenceEnabled
-	case PreventUserExistenceEnabled, PreventUserExistenceLegacy:
-	default:
-		return nil, errParam("1 validation error detected: Value '%s' at 'preventUserExistenceErrors' failed to satisfy constraint: Member must satisfy enum value set: [LEGACY, ENABLED]", prevent)
+	prevent, perr := preventSetting(cfg.PreventUserExistenceErrors)
+	if perr != nil {
+		return nil, perr
 	}
 	flows := cfg.ExplicitAuthFlows
 	if len(flows) == 0 {

@@ -213,7 +213,11 @@ func (s *Service) GetUserAttributeVerificationCode(accessToken, attr string) (*C
 }
 
 // VerifyUserAttribute checks a verification code (in constant time;
-// single use) and marks the attribute verified.
+// single use) and marks the attribute verified. Wrong codes count as
+// ConfirmSignUp's do (idp/doc.go, "One-time codes"): the fifth locks the
+// user's verification codes (LimitExceededException, even for the right
+// code) and voids the pending ones; the count is written in the request's
+// own transaction.
 func (s *Service) VerifyUserAttribute(accessToken, attr, code string) *Error {
 	if code == "" {
 		return validation("Value null at 'code' failed to satisfy constraint: Member must not be null")
@@ -221,18 +225,43 @@ func (s *Service) VerifyUserAttribute(accessToken, attr, code string) *Error {
 	if !slices.Contains(verifiable, attr) {
 		return errParam("Invalid attribute name %q: only email and phone_number can be verified", attr)
 	}
-	return s.accessEdit(accessToken, func(tx store.Tx, u *store.User) error {
+	var refusal *Error
+	err := s.accessEdit(accessToken, func(tx store.Tx, u *store.User) error {
+		locked, err := s.codeLocked(tx, u.PoolID, u.Username, codeKindVerify)
+		if err != nil {
+			return err
+		}
+		if locked {
+			return errCodeLimit()
+		}
 		pc, ok := u.VerifyCodes[attr]
 		if !ok || !codeEqual(pc.Code, code) {
-			return apiErr("CodeMismatchException", msgCodeWrong)
+			// Counted in this transaction, which commits; at the limit
+			// the pending codes are void.
+			lockedNow, err := s.codeFailed(tx, u.PoolID, u.Username, codeKindVerify)
+			if err != nil {
+				return err
+			}
+			if lockedNow {
+				u.VerifyCodes = nil
+			}
+			refusal = apiErr("CodeMismatchException", msgCodeWrong)
+			return nil
 		}
 		if !s.now().Before(pc.Expires) {
 			return apiErr("ExpiredCodeException", msgCodeExpired)
+		}
+		if err := s.codeAccepted(tx, u.PoolID, u.Username, codeKindVerify); err != nil {
+			return err
 		}
 		delete(u.VerifyCodes, attr)
 		u.Attrs[attr+"_verified"] = "true"
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return refusal
 }
 
 // DeleteUserAttributes removes attributes of an access token's user.

@@ -58,10 +58,12 @@ func opUpdateUserPoolClient(svc *userpool.Service, c *call, in *updateClientIn) 
 	}
 	cl, err := svc.UpdateClient(userpool.UpdateClientInput{
 		PoolID: in.UserPoolId, ClientID: in.ClientId, Name: in.ClientName, Flows: in.ExplicitAuthFlows,
-		AccessTTL:  validity(in.AccessTokenValidity, units.AccessToken, "hours"),
-		IDTTL:      validity(in.IdTokenValidity, units.IdToken, "hours"),
-		RefreshTTL: validity(in.RefreshTokenValidity, units.RefreshToken, "days"),
-		Rotation:   in.RefreshTokenRotation,
+		AccessTTL:      validity(in.AccessTokenValidity, units.AccessToken, "hours"),
+		IDTTL:          validity(in.IdTokenValidity, units.IdToken, "hours"),
+		RefreshTTL:     validity(in.RefreshTokenValidity, units.RefreshToken, "days"),
+		Rotation:       in.RefreshTokenRotation,
+		ReadAttributes: in.ReadAttributes, WriteAttributes: in.WriteAttributes,
+		PreventUserExistenceErrors: in.PreventUserExistenceErrors,
 	})
 	if err != nil {
 		return nil, err

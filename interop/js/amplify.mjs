@@ -5,7 +5,9 @@
 // resetPassword + confirmResetPassword (code from the local outbox),
 // sign-in with the new password, and signOut({global: true}).
 //
-// Usage: node amplify.mjs ENDPOINT POOL_ID CLIENT_ID USERNAME PASSWORD
+// Usage: AWS_SECRET_ACCESS_KEY=… node amplify.mjs ENDPOINT POOL_ID CLIENT_ID USERNAME PASSWORD
+// (the server's admin secret: the outbox answers only Authorization: Bearer
+// with it; `caldera serve` prints it at start).
 // Prints one JSON object: {ok, ops, ...observations} or {ok: false, error}.
 
 // Node 20 has no navigator (Node 21+ defines one); Amplify reads it for its
@@ -44,7 +46,9 @@ Amplify.configure({ Auth: { Cognito: { userPoolId: poolId, userPoolClientId: cli
 const out = { ok: false };
 const payload = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 async function outboxCode() {
-  const r = await realFetch(`${endpoint}/_caldera/outbox?pool=${encodeURIComponent(poolId)}&username=${encodeURIComponent(username)}`);
+  const r = await realFetch(`${endpoint}/_caldera/outbox?pool=${encodeURIComponent(poolId)}&username=${encodeURIComponent(username)}`,
+    { headers: { Authorization: `Bearer ${process.env.AWS_SECRET_ACCESS_KEY ?? ''}` } });
+  if (!r.ok) throw new Error(`outbox: HTTP ${r.status}`);
   const msgs = await r.json();
   return msgs[msgs.length - 1].code;
 }

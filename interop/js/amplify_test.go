@@ -51,11 +51,12 @@ func TestAmplify(t *testing.T) {
 	if err := srv.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	addGroup(t, srv.Endpoint(), p.ID, user, "readers")
+	addGroup(t, srv, p.ID, user, "readers")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "amplify.mjs", srv.Endpoint(), p.ID, cl.ID, user, password)
+	cmd.Env = append(os.Environ(), "AWS_SECRET_ACCESS_KEY="+srv.AdminCredentials().SecretAccessKey)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
@@ -103,8 +104,9 @@ func TestAmplify(t *testing.T) {
 	}
 }
 
-// addGroup creates a group and puts a user in it over the HTTP API.
-func addGroup(t *testing.T, endpoint, poolID, user, group string) {
+// addGroup creates a group and puts a user in it over the HTTP API,
+// signed with the server's admin key (SigV4).
+func addGroup(t *testing.T, srv *idp.Server, poolID, user, group string) {
 	t.Helper()
 	for _, c := range []struct {
 		op   string
@@ -114,9 +116,12 @@ func addGroup(t *testing.T, endpoint, poolID, user, group string) {
 		{"AdminAddUserToGroup", map[string]string{"UserPoolId": poolID, "Username": user, "GroupName": group}},
 	} {
 		b, _ := json.Marshal(c.body)
-		req, _ := http.NewRequest(http.MethodPost, endpoint+"/", bytes.NewReader(b))
+		req, _ := http.NewRequest(http.MethodPost, srv.Endpoint()+"/", bytes.NewReader(b))
 		req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService."+c.op)
 		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		if err := srv.AdminCredentials().SignRequest(req, b, idp.DefaultRegion, time.Now()); err != nil {
+			t.Fatal(err)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
