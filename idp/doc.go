@@ -105,13 +105,15 @@
 // CreateUserPool's Schema (PoolConfig.Schema in seed files) or
 // AddCustomAttributes; DescribeUserPool lists them all in
 // SchemaAttributes. Every write path — SignUp, NEW_PASSWORD_REQUIRED's
-// userAttributes.*, AdminCreateUser, AdminUpdateUserAttributes and the Go
-// API — refuses any other name with InvalidParameterException "Attributes
+// userAttributes.*, UpdateUserAttributes, DeleteUserAttributes,
+// AdminCreateUser, AdminUpdateUserAttributes, AdminDeleteUserAttributes
+// and the Go API — refuses any other name with InvalidParameterException "Attributes
 // did not conform to the schema: NAME: Attribute does not exist in the
 // schema." (the service's wording); sub never changes, nor does an
 // immutable (Mutable false) attribute once the user exists. A user
-// writing their own attributes (SignUp, NEW_PASSWORD_REQUIRED) never
-// writes email_verified, phone_number_verified or a dev: attribute, nor
+// writing their own attributes (SignUp, NEW_PASSWORD_REQUIRED,
+// UpdateUserAttributes, DeleteUserAttributes) never writes or removes
+// email_verified, phone_number_verified or a dev: attribute, nor
 // one outside the app client's WriteAttributes when it has them:
 // NotAuthorizedException "A client attempted to write unauthorized
 // attribute". A changed email or phone_number is unverified unless an
@@ -119,7 +121,10 @@
 // documents). An ID token carries the attributes the client's
 // ReadAttributes allow (all but dev: ones when it has none); claims the
 // server sets (sub, iss, aud, exp, iat, jti, token_use, origin_jti,
-// cognito:*, …) are set over the attributes and never taken from one.
+// cognito:*, …) are set over the attributes and never taken from one,
+// nor from a pre token generation trigger (which refuses them with
+// InvalidLambdaResponseException; the groups, roles and preferred role
+// change only through its groupOverrideDetails).
 //
 // # Keys
 //
@@ -135,14 +140,16 @@
 //
 // Wrong codes are counted per user and kind of code across sessions:
 // SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP and SMS_OTP challenges (MFA or a
-// passwordless first factor) and ConfirmSignUp. The fifth wrong code of a
+// passwordless first factor), ConfirmSignUp, ConfirmForgotPassword and
+// VerifyUserAttribute (one count for both attributes). The fifth wrong code of a
 // kind locks that kind for Options.Lockout, doubling with each further
 // failure up to 15 minutes, like passwords; while locked even the right
 // code is refused — TooManyFailedAttemptsException for a sign-in
 // challenge (ours: the type is Cognito's, its message ours) and
 // LimitExceededException "Attempt limit exceeded, please try after some
-// time." for ConfirmSignUp — and the pending code is void (the challenge
-// session is spent; ConfirmSignUp's code is cleared). The counts are store
+// time." for ConfirmSignUp, ConfirmForgotPassword and VerifyUserAttribute
+// — and the pending code is void (the challenge session is spent; the
+// sign-up, reset or verification code is cleared). The counts are store
 // records written in the request's own transaction. Anyone who knows a
 // user name can thus lock that user's codes for a while, as with
 // passwords (ours). A passwordless first factor (EMAIL_OTP, SMS_OTP)
@@ -234,9 +241,16 @@
 // answer that same error; USER_AUTH offers SELECT_CHALLENGE with the
 // password factors; ConfirmSignUp answers CodeMismatchException.
 // SignUp keeps UsernameExistsException, as Cognito's does whatever the
-// setting; ForgotPassword and ResendConfirmationCode, when they exist,
-// must answer an unknown user with a simulated CodeDeliveryDetails, as
-// Cognito documents. A disabled or locked user gets the challenge like
+// setting. ForgotPassword and ResendConfirmationCode answer an unknown
+// user with a simulated CodeDeliveryDetails, as Cognito documents (its
+// shape is ours: a name that is an e-mail address or phone number is
+// masked as its own destination, any other gets an e-mail destination
+// drawn from the unknown-user key, the same at every call), and
+// ConfirmForgotPassword answers CodeMismatchException after the password
+// policy's check and the same verifier work as for a real user. A
+// real user without a verified address still gets ForgotPassword's
+// InvalidParameterException, and a confirmed one ResendConfirmationCode's,
+// as Cognito answers. A disabled or locked user gets the challenge like
 // anyone and is refused only after the proof. What still tells users
 // apart: the lockout (only a real user is locked after
 // Options.MaxFailures wrong proofs); a real user's e-mail or phone factors

@@ -288,3 +288,30 @@ func TestFlowTokenSourceRotation(t *testing.T) {
 	out := h.mustCall("GetTokensFromRefreshToken", map[string]any{"ClientId": f.client, "ClientSecret": f.secret, "RefreshToken": refreshes[3]})
 	require.NotEmpty(t, out["AuthenticationResult"].(map[string]any)["RefreshToken"])
 }
+
+// TestGetTokensFromRefreshTokenBoundToSub: GetTokensFromRefreshToken,
+// like REFRESH_TOKEN_AUTH, refuses a refresh token whose sign-in belongs
+// to another sub than the user now under that name (idp/doc.go, "Users
+// deleted and created again"); here a sign-in record that outlived its
+// user, as a file written before AdminDeleteUser removed them could hold.
+func TestGetTokensFromRefreshTokenBoundToSub(t *testing.T) {
+	h := newHarness(t, nil)
+	f := h.fixture(PoolConfig{}, ClientConfig{ExplicitAuthFlows: pwFlows,
+		RefreshTokenRotation: &store.RefreshTokenRotation{Feature: "ENABLED"}}, UserConfig{})
+	rt := h.pwSignIn(f, f.user, f.password)["RefreshToken"].(string)
+	refresh := func() *apiError {
+		_, e := h.call("GetTokensFromRefreshToken", map[string]any{"ClientId": f.client, "RefreshToken": rt})
+		return e
+	}
+	out := h.mustCall("GetTokensFromRefreshToken", map[string]any{"ClientId": f.client, "RefreshToken": rt})
+	rt = out["AuthenticationResult"].(map[string]any)["RefreshToken"].(string)
+	require.NoError(t, h.srv.store.Update(func(tx store.Tx) error {
+		u, err := store.GetUser(tx, f.pool, f.user)
+		if err != nil {
+			return err
+		}
+		u.Sub = "another-sub-under-the-same-name"
+		return store.PutUser(tx, u)
+	}))
+	wantErr(t, refresh(), "NotAuthorizedException", "")
+}

@@ -119,7 +119,10 @@ func (s *Service) GetTokensFromRefreshToken(in RefreshInput) (*TokenSet, *Error)
 		if u, err = store.GetUser(tx, o.PoolID, o.Username); err != nil {
 			return err
 		}
-		if u == nil {
+		if u == nil || (o.Sub != "" && o.Sub != u.Sub) {
+			// A sign-in belongs to the user's sub: a later user of the
+			// same name is another user (idp/doc.go, "Users deleted and
+			// created again").
 			return apiErr("NotAuthorizedException", msgBadRefresh)
 		}
 		if !u.Enabled {
