@@ -2,6 +2,9 @@ package idp
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -314,4 +317,70 @@ func TestGetTokensFromRefreshTokenBoundToSub(t *testing.T) {
 		return store.PutUser(tx, u)
 	}))
 	wantErr(t, refresh(), "NotAuthorizedException", "")
+}
+
+// TestDiscoveryIssuerNotFromHost: the discovery document's issuer follows
+// the same rule as the tokens' iss (issue 11 item 11): a bare handler
+// without Endpoint answers InternalErrorException rather than name the
+// request's Host; with Endpoint the Host is ignored.
+func TestDiscoveryIssuerNotFromHost(t *testing.T) {
+	get := func(s *Server, path string) (int, map[string]any) {
+		req := httptest.NewRequest(http.MethodGet, "http://evil.example"+path, nil)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		var out map[string]any
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out))
+		return w.Code, out
+	}
+	bare, err := New(Options{SigningKey: testKey()})
+	require.NoError(t, err)
+	defer bare.Close()
+	p, err := bare.CreatePool(PoolConfig{Name: "p"})
+	require.NoError(t, err)
+	code, out := get(bare, "/"+p.ID+"/.well-known/openid-configuration")
+	require.NotEqual(t, http.StatusOK, code, "%v", out)
+	require.Equal(t, "InternalErrorException", out["__type"])
+
+	fixed, err := New(Options{SigningKey: testKey(), Endpoint: "http://127.0.0.1:9229"})
+	require.NoError(t, err)
+	defer fixed.Close()
+	p, err = fixed.CreatePool(PoolConfig{Name: "p"})
+	require.NoError(t, err)
+	code, out = get(fixed, "/"+p.ID+"/.well-known/openid-configuration")
+	require.Equal(t, http.StatusOK, code, "%v", out)
+	require.Equal(t, "http://127.0.0.1:9229/"+p.ID, out["issuer"])
+}
+
+// TestPreSignUpAfterSchema: SignUp checks the pool's schema before the
+// pre sign-up trigger runs, so a trigger never sees (nor acts on) a
+// sign-up the pool refuses: an unknown attribute or a *_verified flag.
+func TestPreSignUpAfterSchema(t *testing.T) {
+	var mu sync.Mutex
+	var calls int
+	h := newHarness(t, func(o *Options) {
+		o.Triggers.PreSignUp = func(context.Context, PreSignUpInput) (PreSignUpOutput, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			return PreSignUpOutput{}, nil
+		}
+	})
+	f := h.fixture(PoolConfig{}, ClientConfig{ExplicitAuthFlows: pwFlows}, UserConfig{})
+	signUp := func(user string, attrs ...map[string]string) *apiError {
+		_, e := h.call("SignUp", map[string]any{"ClientId": f.client, "Username": user, "Password": "Bob-Pass-1", "UserAttributes": attrs})
+		return e
+	}
+	wantErr(t, signUp("bob", map[string]string{"Name": "custom:role", "Value": "admin"}), "InvalidParameterException",
+		"Attributes did not conform to the schema: custom:role: Attribute does not exist in the schema.\n")
+	wantErr(t, signUp("bob", map[string]string{"Name": "email", "Value": "b@x.example"}, map[string]string{"Name": "email_verified", "Value": "true"}),
+		"NotAuthorizedException", msgUnauthorizedAttr)
+	mu.Lock()
+	require.Equal(t, 0, calls)
+	mu.Unlock()
+	if e := signUp("bob", map[string]string{"Name": "email", "Value": "b@x.example"}); e != nil {
+		t.Fatal(e)
+	}
+	mu.Lock()
+	require.Equal(t, 1, calls)
+	mu.Unlock()
 }

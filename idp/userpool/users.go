@@ -272,6 +272,15 @@ func (s *Service) SignUp(in SignUpInput) (*store.User, *CodeDelivery, *Error) {
 	if cerr != nil {
 		return nil, nil, errInternal(cerr)
 	}
+	// The schema first (createUser checks again in its transaction): a
+	// trigger never sees attributes the pool would refuse.
+	p, err := s.Pool(cl.PoolID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkAttributes(p, cl, in.Attributes, byUser|creating); err != nil {
+		return nil, nil, err
+	}
 	pre, err := s.preSignUp(cl, in.Username, in.Attributes)
 	if err != nil {
 		return nil, nil, err

@@ -33,7 +33,14 @@ func (h *Handler) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, &userpool.Error{Type: "ResourceNotFoundException", Message: "User pool " + poolID + " does not exist.", Status: http.StatusNotFound})
 		return
 	}
-	b, _ := json.Marshal(Discovery(h.Endpoint(r) + "/" + poolID))
+	endpoint := h.Endpoint(r)
+	if endpoint == "" {
+		// As for tokens: the issuer is never guessed from the request's
+		// Host (idp.Options.Endpoint, IssuerFromHost).
+		h.writeError(w, userpool.NewError("InternalErrorException", "no issuer: the server has no endpoint (set Options.Endpoint or Options.IssuerFromHost, or call Start)"))
+		return
+	}
+	b, _ := json.Marshal(Discovery(endpoint + "/" + poolID))
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(b)
 }
