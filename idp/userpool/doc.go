@@ -27,12 +27,14 @@
 // transaction: when a custom-auth trigger decides to issue tokens, that
 // decision commits in a transaction of its own; pre token generation runs
 // before signing, post confirmation and custom message after the commit.
-// User attributes written by the user-side operations go through one
-// function, setAttributes (userattrs.go), which validates every change.
+// User attributes written by UpdateUserAttributes, DeleteUserAttributes
+// and AdminDeleteUserAttributes go through one function, setAttributes
+// (userattrs.go), which applies the pool's schema (checkAttributes) and
+// changeAttributes like every other write path.
 //
 // Each pool signs its tokens with its own RSA key, a store record drawn
 // when the pool is created (outside any transaction) and then held in
-// memory as a tokens.Issuer. Attribute writes pass the pool's schema
+// memory as a tokens.Issuer (dropped with the key by DeletePool). Attribute writes pass the pool's schema
 // (checkAttributes), and wrong one-time codes are counted per user and
 // kind in store records (codeFailed) in the request's transaction; see
 // idp/doc.go, "Security model".
