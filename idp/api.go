@@ -50,6 +50,33 @@ type (
 	VerifyAuthChallengeInput = userpool.VerifyAuthChallengeInput
 	// VerifyAuthChallengeOutput says whether the answer was right.
 	VerifyAuthChallengeOutput = userpool.VerifyAuthChallengeOutput
+
+	// Triggers are the pre sign-up, post confirmation and pre token
+	// generation triggers as Go functions.
+	Triggers = userpool.Triggers
+	// TriggerEvent is what every trigger input shares.
+	TriggerEvent = userpool.TriggerEvent
+	// PreSignUpInput is the pre sign-up event's request.
+	PreSignUpInput = userpool.PreSignUpInput
+	// PreSignUpOutput is the pre sign-up event's response.
+	PreSignUpOutput = userpool.PreSignUpOutput
+	// PostConfirmationInput is the post confirmation event's request.
+	PostConfirmationInput = userpool.PostConfirmationInput
+	// PreTokenGenerationInput is the pre token generation (V2_0) request.
+	PreTokenGenerationInput = userpool.PreTokenGenerationInput
+	// PreTokenGenerationOutput is the pre token generation response.
+	PreTokenGenerationOutput = userpool.PreTokenGenerationOutput
+	// ClaimsAndScopeOverrideDetails are the changes a pre token
+	// generation trigger asks for.
+	ClaimsAndScopeOverrideDetails = userpool.ClaimsAndScopeOverrideDetails
+	// TokenGeneration is the change of one token.
+	TokenGeneration = userpool.TokenGeneration
+	// GroupConfiguration is a user's groups, roles and preferred role.
+	GroupConfiguration = userpool.GroupConfiguration
+	// CustomMessageInput is the custom message event's request.
+	CustomMessageInput = userpool.CustomMessageInput
+	// CustomMessageOutput is the custom message event's response.
+	CustomMessageOutput = userpool.CustomMessageOutput
 )
 
 // DefaultPasswordPolicy is the policy of a pool created without one.
@@ -177,4 +204,31 @@ func (s *Server) VerifyPoolToken(poolID, token string) (Claims, error) {
 func (s *Server) JWKS(poolID string) (JWKSet, error) {
 	set, err := s.svc.JWKS(poolID)
 	return set, errOf(err)
+}
+
+// GroupConfig describes a group for CreateGroup and the seed file.
+type GroupConfig struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	RoleArn     string `json:"roleArn,omitempty"`
+	// Precedence ranks the group in the cognito:groups claim (lowest
+	// first); nil ranks it last.
+	Precedence *int64 `json:"precedence,omitempty"`
+	// Members are user names (or aliases) put in the group by the seed.
+	Members []string `json:"members,omitempty"`
+}
+
+var errGroupExists = &Error{Type: "GroupExistsException"}
+
+// CreateGroup creates a group in a pool (its Members are not added: see
+// AddUserToGroup). A group of that name already there is a
+// GroupExistsException.
+func (s *Server) CreateGroup(poolID string, g GroupConfig) error {
+	_, err := s.svc.CreateGroup(userpool.GroupInput{PoolID: poolID, Name: g.Name, Description: &g.Description, RoleArn: &g.RoleArn, Precedence: g.Precedence})
+	return errOf(err)
+}
+
+// AddUserToGroup puts a user in a group.
+func (s *Server) AddUserToGroup(poolID, username, group string) error {
+	return errOf(s.svc.AdminAddUserToGroup(poolID, username, group))
 }

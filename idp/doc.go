@@ -21,6 +21,15 @@
 // pools, GetId and GetCredentialsForIdentity, which check the ID token of
 // each login and hand out fake AWS credentials that expire
 // (Options.IdentityCredentialsTTL), and GetOpenIdToken.
+// The user-pool operations cover sign-in and refresh
+// (GetTokensFromRefreshToken with the client's RefreshTokenRotation),
+// sign-up, password reset and change, the signed-in user's attributes and
+// devices, MFA, the admin operations on users and devices, groups (whose
+// names, roles and preferred role the tokens carry, ordered by
+// precedence), ListUsers with Cognito's filter syntax, ListUserPools,
+// ListUserPoolClients, and pool and client management with tags (the
+// README's server section has the table). Any other operation answers
+// UnknownOperationException naming it.
 //
 // This package composes the layers below it (docs/architecture.md, "idp:
 // the local server's layers"): idp/wire (the AWS JSON 1.1 front end),
@@ -67,7 +76,12 @@
 // The Go API sets a server up without HTTP: CreatePool, CreateClient,
 // CreateUser, ApplySeed (and ReadSeedFile), and reads what it would have
 // sent with Outbox and LastCode. CUSTOM_AUTH runs the CustomAuth hooks of
-// Options in place of Lambda triggers.
+// Options in place of Lambda triggers, and Options.Triggers holds the pre
+// sign-up, post confirmation, pre token generation (V2 event: both tokens'
+// claims and the groups; reserved claims cannot be changed) and custom
+// message triggers.
+// HTTPTriggers forwards any of them to an HTTP endpoint with the event JSON
+// a Lambda function would receive (caldera serve --trigger NAME=URL).
 //
 // It is a test double, not a production identity service: there is no
 // rate limiting beyond the lockout and the session caps.
@@ -105,13 +119,15 @@
 // CreateUserPool's Schema (PoolConfig.Schema in seed files) or
 // AddCustomAttributes; DescribeUserPool lists them all in
 // SchemaAttributes. Every write path — SignUp, NEW_PASSWORD_REQUIRED's
-// userAttributes.*, AdminCreateUser, AdminUpdateUserAttributes and the Go
-// API — refuses any other name with InvalidParameterException "Attributes
+// userAttributes.*, UpdateUserAttributes, DeleteUserAttributes,
+// AdminCreateUser, AdminUpdateUserAttributes, AdminDeleteUserAttributes
+// and the Go API — refuses any other name with InvalidParameterException "Attributes
 // did not conform to the schema: NAME: Attribute does not exist in the
 // schema." (the service's wording); sub never changes, nor does an
 // immutable (Mutable false) attribute once the user exists. A user
-// writing their own attributes (SignUp, NEW_PASSWORD_REQUIRED) never
-// writes email_verified, phone_number_verified or a dev: attribute, nor
+// writing their own attributes (SignUp, NEW_PASSWORD_REQUIRED,
+// UpdateUserAttributes, DeleteUserAttributes) never writes or removes
+// email_verified, phone_number_verified or a dev: attribute, nor
 // one outside the app client's WriteAttributes when it has them:
 // NotAuthorizedException "A client attempted to write unauthorized
 // attribute". A changed email or phone_number is unverified unless an
@@ -119,7 +135,10 @@
 // documents). An ID token carries the attributes the client's
 // ReadAttributes allow (all but dev: ones when it has none); claims the
 // server sets (sub, iss, aud, exp, iat, jti, token_use, origin_jti,
-// cognito:*, …) are set over the attributes and never taken from one.
+// cognito:*, …) are set over the attributes and never taken from one,
+// nor from a pre token generation trigger (which refuses them with
+// InvalidLambdaResponseException; the groups, roles and preferred role
+// change only through its groupOverrideDetails).
 //
 // # Keys
 //
@@ -135,14 +154,16 @@
 //
 // Wrong codes are counted per user and kind of code across sessions:
 // SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP and SMS_OTP challenges (MFA or a
-// passwordless first factor) and ConfirmSignUp. The fifth wrong code of a
+// passwordless first factor), ConfirmSignUp, ConfirmForgotPassword and
+// VerifyUserAttribute (one count for both attributes). The fifth wrong code of a
 // kind locks that kind for Options.Lockout, doubling with each further
 // failure up to 15 minutes, like passwords; while locked even the right
 // code is refused — TooManyFailedAttemptsException for a sign-in
 // challenge (ours: the type is Cognito's, its message ours) and
 // LimitExceededException "Attempt limit exceeded, please try after some
-// time." for ConfirmSignUp — and the pending code is void (the challenge
-// session is spent; ConfirmSignUp's code is cleared). The counts are store
+// time." for ConfirmSignUp, ConfirmForgotPassword and VerifyUserAttribute
+// — and the pending code is void (the challenge session is spent; the
+// sign-up, reset or verification code is cleared). The counts are store
 // records written in the request's own transaction. Anyone who knows a
 // user name can thus lock that user's codes for a while, as with
 // passwords (ours). A passwordless first factor (EMAIL_OTP, SMS_OTP)
@@ -234,9 +255,16 @@
 // answer that same error; USER_AUTH offers SELECT_CHALLENGE with the
 // password factors; ConfirmSignUp answers CodeMismatchException.
 // SignUp keeps UsernameExistsException, as Cognito's does whatever the
-// setting; ForgotPassword and ResendConfirmationCode, when they exist,
-// must answer an unknown user with a simulated CodeDeliveryDetails, as
-// Cognito documents. A disabled or locked user gets the challenge like
+// setting. ForgotPassword and ResendConfirmationCode answer an unknown
+// user with a simulated CodeDeliveryDetails, as Cognito documents (its
+// shape is ours: a name that is an e-mail address or phone number is
+// masked as its own destination, any other gets an e-mail destination
+// drawn from the unknown-user key, the same at every call), and
+// ConfirmForgotPassword answers CodeMismatchException after the password
+// policy's check and the same verifier work as for a real user. A
+// real user without a verified address still gets ForgotPassword's
+// InvalidParameterException, and a confirmed one ResendConfirmationCode's,
+// as Cognito answers. A disabled or locked user gets the challenge like
 // anyone and is refused only after the proof. What still tells users
 // apart: the lockout (only a real user is locked after
 // Options.MaxFailures wrong proofs); a real user's e-mail or phone factors

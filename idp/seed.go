@@ -18,9 +18,11 @@ import (
 //	  "clients": [{"id": "localclient", "name": "web", "secret": "s3cret",
 //	               "explicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}],
 //	  "users": [{"username": "alice", "password": "Passw0rd!",
-//	             "attributes": {"email": "alice@example.com"}}]}]}
+//	             "attributes": {"email": "alice@example.com"}}],
+//	  "groups": [{"name": "admins", "precedence": 0, "members": ["alice"]}]}]}
 //
-// Field names are those of PoolConfig, ClientConfig and UserConfig.
+// Field names are those of PoolConfig, ClientConfig, UserConfig and
+// GroupConfig.
 // "identityPools" declares identity pools with the fields of
 // CreateIdentityPool (IdentityPoolConfig; IdentityPoolId fixes the id):
 //
@@ -42,6 +44,7 @@ type SeedPool struct {
 	Domain          string           `json:"domain,omitempty"`
 	Clients         []ClientConfig   `json:"clients,omitempty"`
 	Users           []UserConfig     `json:"users,omitempty"`
+	Groups          []GroupConfig    `json:"groups,omitempty"`
 }
 
 // SeedResult lists what a seed created or found, with generated ids and
@@ -127,6 +130,16 @@ func (s *Server) ApplySeed(sd *Seed) (*SeedResult, error) {
 				return nil, fmt.Errorf("idp: seed pool %d user %d: %w", i, j, err)
 			}
 			pr.Users = append(pr.Users, u)
+		}
+		for j, gc := range sp.Groups {
+			if err := s.CreateGroup(pool.ID, gc); err != nil && !errors.Is(err, errGroupExists) {
+				return nil, fmt.Errorf("idp: seed pool %d group %d: %w", i, j, err)
+			}
+			for _, m := range gc.Members {
+				if err := s.AddUserToGroup(pool.ID, m, gc.Name); err != nil {
+					return nil, fmt.Errorf("idp: seed pool %d group %q member %q: %w", i, gc.Name, m, err)
+				}
+			}
 		}
 		res.Pools = append(res.Pools, pr)
 	}

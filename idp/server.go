@@ -127,6 +127,11 @@ type Options struct {
 	// answers LimitExceededException, so unauthenticated GetId calls
 	// cannot grow the store without end.
 	MaxIdentities int
+	// Triggers are Cognito's other Lambda triggers as Go functions: pre
+	// sign-up, post confirmation, pre token generation (event version 2:
+	// claims of both tokens and groups) and custom message. HTTPTriggers
+	// forwards them to URLs.
+	Triggers Triggers
 }
 
 // AdminCredentials is an IAM-style access key: the key of the control
@@ -218,6 +223,7 @@ func New(opts Options) (*Server, error) {
 		Store: s.store, SigningKey: opts.SigningKey, SealKey: sealKey, Clock: s.clock, Rand: s.opts.Rand, Logger: s.log,
 		Region: opts.Region, SessionTTL: opts.SessionTTL, TimestampSkew: opts.TimestampSkew,
 		MaxFailures: opts.MaxFailures, Lockout: opts.Lockout, CustomAuth: opts.CustomAuth,
+		Triggers:    opts.Triggers,
 		MaxSessions: opts.MaxSessions, MaxSessionsPerUser: opts.MaxSessionsPerUser,
 	})
 	if err != nil {

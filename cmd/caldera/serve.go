@@ -18,7 +18,8 @@ import (
 
 const serveUsage = `Usage: caldera serve [--addr HOST:PORT] [--data FILE] [--seed FILE] [--endpoint URL] [--region R]
                      [--admin-credentials ACCESS_KEY_ID:SECRET_ACCESS_KEY | --insecure-admin]
-                     [--refuse-signature-replay] [--identity-credentials-ttl D] [-v]
+                     [--refuse-signature-replay] [--identity-credentials-ttl D]
+                     [--trigger NAME=URL]... [-v]
 
 Runs a local Cognito-compatible identity provider that really verifies SRP
 (package idp). Clients reach it with an endpoint override: the AWS JSON 1.1
@@ -49,6 +50,13 @@ GetCredentialsForIdentity hand out fake credentials (access key ASIACALDERAFAKEâ
 that expire after --identity-credentials-ttl; its IAM operations are signed
 with the admin key for service cognito-identity.
 
+--trigger NAME=URL (repeatable) forwards a Cognito Lambda trigger to an HTTP
+endpoint: the server POSTs the trigger's event JSON, as Lambda would receive
+it, and applies the "response" of the JSON answered. NAME is one of
+PreSignUp, PostConfirmation, PreTokenGeneration (event version 2),
+CustomMessage (the text of the outbox's messages), DefineAuthChallenge,
+CreateAuthChallenge, VerifyAuthChallengeResponse (the last three together).
+
 Flags:
 `
 
@@ -71,6 +79,8 @@ func serveMain(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) i
 	refuseReplay := fs.Bool("refuse-signature-replay", false, "accept each signature once within the 5-minute window (stricter than AWS; breaks botocore/AWS CLI scripts that repeat an identical call within a second)")
 	credsTTL := fs.Duration("identity-credentials-ttl", time.Hour, "lifetime of the fake AWS credentials the identity-pool API hands out")
 	verbose := fs.Bool("v", false, "log every request to stderr")
+	var triggers stringList
+	fs.Var(&triggers, "trigger", "forward a trigger to an HTTP endpoint: NAME=URL (repeatable)")
 	if code, done := parseFlags(fs, args, stderr, serveUsage, false); done {
 		return code
 	}
@@ -91,6 +101,16 @@ func serveMain(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) i
 			return 2
 		}
 		opts.AdminCredentials = c
+	}
+	if len(triggers) > 0 {
+		urls, err := idp.ParseTriggerFlags(triggers)
+		if err == nil {
+			opts.Triggers, opts.CustomAuth, err = idp.HTTPTriggers(urls, nil)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "caldera serve: %v\n", err)
+			return 2
+		}
 	}
 	level := slog.LevelWarn
 	if *verbose {
@@ -161,6 +181,16 @@ func serveMain(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) i
 		return 1
 	}
 	return 0
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return fmt.Sprint(*l) }
+
+func (l *stringList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }
 
 // loopback reports whether a listening address accepts only local

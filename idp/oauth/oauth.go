@@ -237,8 +237,10 @@ func (h *Handler) discovery(w http.ResponseWriter, r *http.Request, req Request)
 	}
 	if h.Endpoint(r) == "" {
 		// No issuer is guessed from the request (idp.Options.Endpoint):
-		// no document rather than one naming a wrong issuer.
-		http.Error(w, "no issuer: the server has no endpoint", http.StatusServiceUnavailable)
+		// no document rather than one naming a wrong issuer; the error is
+		// the one a token request gets then.
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"__type": "InternalErrorException",
+			"message": "no issuer: the server has no endpoint (set Options.Endpoint or Options.IssuerFromHost, or call Start)"})
 		return
 	}
 	doc := DiscoveryFields(req.Base)

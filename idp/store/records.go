@@ -70,7 +70,8 @@ type Pool struct {
 	AutoVerified       []string
 	Device             *DeviceConfiguration
 	PasswordPolicy     PasswordPolicy
-	FirstFactors       []string // USER_AUTH AllowedFirstAuthFactors
+	FirstFactors       []string          // USER_AUTH AllowedFirstAuthFactors
+	Tags               map[string]string `json:",omitempty"` // TagResource
 	// Schema lists the attributes declared for the pool: custom ones
 	// (custom:NAME, dev:NAME) and standard ones whose settings differ from
 	// Cognito's defaults.
@@ -99,6 +100,10 @@ type Client struct {
 	IDTTL      time.Duration
 	RefreshTTL time.Duration
 	CreatedAt  time.Time
+	// RefreshRotation is the client's RefreshTokenRotation; nil is
+	// DISABLED.
+	RefreshRotation *RefreshTokenRotation `json:",omitempty"`
+	ModifiedAt      time.Time             `json:",omitempty"`
 	// ReadAttributes and WriteAttributes, when set, are the attributes the
 	// client's ID tokens carry and its users may write.
 	ReadAttributes  []string `json:",omitempty"`
@@ -116,6 +121,14 @@ type Client struct {
 	CallbackURLs               []string `json:",omitempty"`
 	LogoutURLs                 []string `json:",omitempty"`
 	SupportedIdentityProviders []string `json:",omitempty"`
+}
+
+// RefreshTokenRotation is Cognito's RefreshTokenRotationType: with
+// Feature "ENABLED", GetTokensFromRefreshToken returns a new refresh token
+// and the one it was given stays valid for RetryGracePeriodSeconds (0–60).
+type RefreshTokenRotation struct {
+	Feature                 string `json:"Feature"`
+	RetryGracePeriodSeconds int    `json:"RetryGracePeriodSeconds"`
 }
 
 // User is a user of a pool. Key: UserKey(PoolID, Username).
@@ -140,6 +153,19 @@ type User struct {
 	SMSMFAEnabled   bool
 	EmailMFAEnabled bool
 	PreferredMFA    string
+
+	// ResetCode is a pending ForgotPassword code, until ResetExpires.
+	ResetCode    string    `json:",omitempty"`
+	ResetExpires time.Time `json:",omitempty"`
+	// VerifyCodes are pending attribute verification codes by attribute
+	// (GetUserAttributeVerificationCode, UpdateUserAttributes).
+	VerifyCodes map[string]PendingCode `json:",omitempty"`
+}
+
+// PendingCode is a one-time code and its expiry.
+type PendingCode struct {
+	Code    string
+	Expires time.Time
 }
 
 // Device is a device of a user. Key: Key (device keys are global).
@@ -174,12 +200,22 @@ type Origin struct {
 	IssuedAt    time.Time
 	ExpiresAt   time.Time
 	Revoked     bool
+	// Retired are the refresh tokens that rotation replaced and that stay
+	// valid for the client's grace period.
+	Retired []RetiredRefresh `json:",omitempty"`
 	// Sub is the sub of the user who signed in: a later user of the same
 	// name is another user.
 	Sub string `json:",omitempty"`
 	// Scopes are the OAuth 2.0 scopes granted at the hosted sign-in; its
 	// access tokens carry them (empty: aws.cognito.signin.user.admin).
 	Scopes []string `json:",omitempty"`
+}
+
+// RetiredRefresh is a rotated-out refresh token's hash and the end of its
+// grace period.
+type RetiredRefresh struct {
+	Hash  []byte
+	Until time.Time
 }
 
 // Failures counts a user's consecutive failed sign-in proofs; a user with
@@ -433,6 +469,9 @@ func DeleteUser(tx Tx, poolID, username string) error {
 	if err := tx.Delete(KindFailure, UserKey(poolID, username)); err != nil {
 		return err
 	}
+	if err := deleteUserMembers(tx, poolID, username); err != nil {
+		return err
+	}
 	var codeKeys []string
 	if err := tx.ForEach(KindFailure, UserKey(poolID, username)+"\x00", func(k string, _ []byte) error {
 		codeKeys = append(codeKeys, k)
@@ -542,6 +581,9 @@ func PutPoolKey(tx Tx, poolID string, der []byte) error {
 	return tx.Put(KindMeta, "poolkey/"+poolID, der)
 }
 
+// DeletePoolKey removes a pool's token signing key (DeletePool).
+func DeletePoolKey(tx Tx, poolID string) error { return tx.Delete(KindMeta, "poolkey/"+poolID) }
+
 // GetKeys returns the server keys, or nil.
 func GetKeys(tx Tx) (*Keys, error) { return get[Keys](tx, KindMeta, "keys") }
 
@@ -620,6 +662,9 @@ func Check(tx Tx) error {
 			}
 			return nil
 		})
+	}
+	if err == nil {
+		err = checkGroups(tx, pools, users, note)
 	}
 	if err == nil {
 		err = tx.ForEach(KindAlias, "", func(key string, v []byte) error {

@@ -16,13 +16,17 @@ package tokens
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
@@ -56,6 +60,7 @@ var ErrToken = errors.New("idp: invalid token")
 
 // Issuer signs and verifies the tokens of one pool with its RSA key.
 type Issuer struct {
+	key      *rsa.PrivateKey // for Certificate only
 	signer   *token.Signer
 	verifier *token.Verifier
 	jwks     JWKSet
@@ -79,7 +84,7 @@ func NewIssuer(poolID string, key *rsa.PrivateKey, now func() time.Time) (*Issue
 	if err != nil {
 		return nil, fmt.Errorf("idp/tokens: %w", err)
 	}
-	is := &Issuer{signer: sg, verifier: v}
+	is := &Issuer{key: key, signer: sg, verifier: v}
 	if err := json.Unmarshal(set, &is.jwks); err != nil {
 		return nil, fmt.Errorf("idp/tokens: %w", err)
 	}
@@ -187,6 +192,21 @@ type Grant struct {
 	// Nonce, when set, is the ID token's nonce claim (OpenID Connect Core
 	// 1.0, Section 3.1.2.1).
 	Nonce string
+	// Groups are the user's groups, in the order of the cognito:groups
+	// claim (ID and access token); Roles and PreferredRole are the
+	// cognito:roles and cognito:preferred_role claims of the ID token.
+	// Empty ones are left out.
+	Groups        []string
+	Roles         []string
+	PreferredRole string
+	// IDClaims and AccessClaims are added to the tokens (overriding what
+	// is there) after IDSuppress and AccessSuppress are removed;
+	// ScopeOverride, when set, replaces the access token's scope. They
+	// carry a pre token generation trigger's answer; Mint ignores reserved
+	// claims in them.
+	IDClaims, AccessClaims     map[string]any
+	IDSuppress, AccessSuppress []string
+	ScopeOverride              *string
 }
 
 // Pair is a signed ID and access token.
@@ -197,13 +217,18 @@ type Pair struct {
 
 // Mint signs the ID and access tokens of g with Cognito's claims: numeric
 // iat, exp and auth_time; *_verified attributes as booleans; the access
-// token's scope aws.cognito.signin.user.admin (or Grant.Scope) and its
-// device_key when the sign-in used a device (docs/protocol.md §8); nonce
-// and at_hash when Grant asks for them. The access token is signed first,
-// since the ID token's at_hash is computed over it.
+// token's scope aws.cognito.signin.user.admin (or g.Scope, or a trigger's
+// g.ScopeOverride) and its device_key when the sign-in used a device
+// (docs/protocol.md §8); nonce and at_hash when g asks for them (the access
+// token is signed first, since the ID token's at_hash is computed over it);
+// the groups' cognito:groups (both tokens), cognito:roles and
+// cognito:preferred_role (ID token); and a pre token generation trigger's
+// changes (g.IDSuppress, g.IDClaims, …).
+//
+// Reserved claims (Reserved) come last, from g's own fields only: no
+// attribute and no trigger claim or suppression ever replaces or removes
+// one, whatever the caller checked before.
 func (is *Issuer) Mint(g Grant) (Pair, error) {
-	// The attributes first, then the reserved claims over them: no
-	// attribute ever replaces a claim the server sets.
 	id := map[string]any{}
 	for k, v := range g.Attrs {
 		if Reserved(k) {
@@ -218,6 +243,21 @@ func (is *Issuer) Mint(g Grant) (Pair, error) {
 		}
 		id[k] = v
 	}
+	access := map[string]any{}
+	trigger := func(claims map[string]any, suppress []string, add map[string]any) {
+		for _, c := range suppress {
+			if !Reserved(c) {
+				delete(claims, c)
+			}
+		}
+		for k, v := range add {
+			if !Reserved(k) {
+				claims[k] = v
+			}
+		}
+	}
+	trigger(id, g.IDSuppress, g.IDClaims)
+	trigger(access, g.AccessSuppress, g.AccessClaims)
 	for k, v := range map[string]any{
 		"sub":              g.Sub,
 		"iss":              g.Issuer,
@@ -233,28 +273,43 @@ func (is *Issuer) Mint(g Grant) (Pair, error) {
 	} {
 		id[k] = v
 	}
-	access := map[string]any{
+	scope := "aws.cognito.signin.user.admin"
+	if g.Scope != "" {
+		scope = g.Scope
+	}
+	if g.ScopeOverride != nil {
+		scope = *g.ScopeOverride
+	}
+	for k, v := range map[string]any{
 		"sub":        g.Sub,
 		"iss":        g.Issuer,
 		"client_id":  g.ClientID,
 		"origin_jti": g.OriginJTI,
 		"event_id":   g.EventID,
 		"token_use":  "access",
-		"scope":      "aws.cognito.signin.user.admin",
+		"scope":      scope,
 		"auth_time":  g.AuthTime.Unix(),
 		"exp":        g.Now.Add(g.AccessTTL).Unix(),
 		"iat":        g.Now.Unix(),
 		"jti":        g.AccessJTI,
 		"username":   g.Username,
+	} {
+		access[k] = v
 	}
 	if g.DeviceKey != "" {
 		access["device_key"] = g.DeviceKey
 	}
-	if g.Scope != "" {
-		access["scope"] = g.Scope
-	}
 	if g.Nonce != "" {
 		id["nonce"] = g.Nonce
+	}
+	if len(g.Groups) > 0 {
+		id["cognito:groups"], access["cognito:groups"] = g.Groups, g.Groups
+	}
+	if len(g.Roles) > 0 {
+		id["cognito:roles"] = g.Roles
+	}
+	if g.PreferredRole != "" {
+		id["cognito:preferred_role"] = g.PreferredRole
 	}
 	accTok, err := is.Sign(access)
 	if err != nil {
@@ -314,4 +369,22 @@ func RefreshHash(secret []byte) []byte {
 // RefreshMatches reports in constant time whether secret hashes to hash.
 func RefreshMatches(secret, hash []byte) bool {
 	return subtle.ConstantTimeCompare(RefreshHash(secret), hash) == 1
+}
+
+// Certificate returns a self-signed X.509 certificate (base64 of its DER)
+// of the issuer's public key with common name cn, valid for ten years from
+// now: what GetSigningCertificate answers.
+func (is *Issuer) Certificate(cn string, now time.Time) (string, error) {
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: cn},
+		NotBefore:    now.Add(-time.Minute),
+		NotAfter:     now.AddDate(10, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &is.key.PublicKey, is.key)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(der), nil
 }

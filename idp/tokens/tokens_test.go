@@ -139,3 +139,80 @@ func TestPoolKeyIDs(t *testing.T) {
 		t.Fatalf("PoolOf %q", PoolOf(p.IDToken))
 	}
 }
+
+// TestMintTriggerCannotTouchReserved: a pre token generation trigger's
+// claims and suppressions (Grant.IDClaims, AccessSuppress, …) change only
+// unreserved claims; the groups, roles and preferred role come from the
+// Grant's own fields; the reserved claims are Mint's whatever the caller
+// passed (Cognito: "You can't add, override or suppress" them, Amazon
+// Cognito Developer Guide, pre token generation).
+func TestMintTriggerCannotTouchReserved(t *testing.T) {
+	is, _ := testIssuer(t)
+	bad := map[string]any{"iss": "https://evil", "sub": "x", "aud": "other", "token_use": "access", "cognito:username": "root",
+		"cognito:groups": []string{"admins"}, "cognito:preferred_role": "arn:evil", "exp": 9999999999, "origin_jti": "o-2",
+		"client_id": "other", "scope": "admin", "username": "root", "device_key": "d-2", "jti": "j9"}
+	idAdd := map[string]any{"tier": "gold"}
+	accAdd := map[string]any{"tenant": "t1"}
+	for k, v := range bad {
+		idAdd[k], accAdd[k] = v, v
+	}
+	var reserved []string
+	for k := range bad {
+		reserved = append(reserved, k)
+	}
+	scope := "openid read"
+	g := Grant{
+		Issuer: "http://x/us-east-1_A", ClientID: "c", Username: "alice", Sub: "s-1",
+		Attrs:     map[string]string{"email": "a@x", "nickname": "al"},
+		OriginJTI: "o-1", DeviceKey: "us-east-1_d", AuthTime: testNow, Now: testNow,
+		AccessTTL: time.Hour, IDTTL: time.Hour, EventID: "e", IDJTI: "j1", AccessJTI: "j2",
+		Groups: []string{"staff"}, Roles: []string{"arn:aws:iam::1:role/staff"}, PreferredRole: "arn:aws:iam::1:role/staff",
+		IDClaims: idAdd, AccessClaims: accAdd, IDSuppress: append([]string{"nickname"}, reserved...), AccessSuppress: reserved,
+		ScopeOverride: &scope,
+	}
+	p, err := is.Mint(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := is.Verify(p.IDToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac, err := is.Verify(p.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"iss": "http://x/us-east-1_A", "sub": "s-1", "aud": "c", "token_use": "id", "cognito:username": "alice",
+		"cognito:preferred_role": "arn:aws:iam::1:role/staff", "origin_jti": "o-1", "jti": "j1", "tier": "gold", "email": "a@x"}
+	for k, v := range want {
+		if id[k] != v {
+			t.Errorf("id %s = %v, want %v", k, id[k], v)
+		}
+	}
+	if _, ok := id["nickname"]; ok || id["exp"] != float64(testNow.Add(time.Hour).Unix()) {
+		t.Errorf("id claims %v", id)
+	}
+	if gs, _ := id["cognito:groups"].([]any); len(gs) != 1 || gs[0] != "staff" {
+		t.Errorf("id cognito:groups %v", id["cognito:groups"])
+	}
+	for _, k := range []string{"client_id", "username", "scope", "device_key"} {
+		if _, ok := id[k]; ok {
+			t.Errorf("id token has %s: %v", k, id[k])
+		}
+	}
+	want = map[string]any{"iss": "http://x/us-east-1_A", "sub": "s-1", "token_use": "access", "client_id": "c", "username": "alice",
+		"scope": "openid read", "device_key": "us-east-1_d", "origin_jti": "o-1", "jti": "j2", "tenant": "t1"}
+	for k, v := range want {
+		if ac[k] != v {
+			t.Errorf("access %s = %v, want %v", k, ac[k], v)
+		}
+	}
+	for _, k := range []string{"aud", "cognito:username", "cognito:preferred_role"} {
+		if _, ok := ac[k]; ok {
+			t.Errorf("access token has %s: %v", k, ac[k])
+		}
+	}
+	if gs, _ := ac["cognito:groups"].([]any); len(gs) != 1 || gs[0] != "staff" {
+		t.Errorf("access cognito:groups %v", ac["cognito:groups"])
+	}
+}

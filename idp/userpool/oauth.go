@@ -563,16 +563,12 @@ func (s *Service) HostedRefresh(endpoint string, cl *store.Client, token string)
 	}); err != nil {
 		return nil, nil, err
 	}
-	ts, err := s.signTokens(endpoint, cl, u, o, "")
+	ts, err := s.signTokens(endpoint, cl, u, o, "", SourceTokenRefresh, nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	return ts, o.Scopes, nil
 }
-
-// resetCodeTTL is how long a password-reset code of the hosted pages is
-// valid (Cognito: one hour).
-const resetCodeTTL = time.Hour
 
 // HostedForgotPassword starts a password reset at the hosted pages: a code
 // is sent (to the outbox) to the user's verified e-mail address, or

@@ -18,6 +18,10 @@ type Message struct {
 	Destination string    `json:"destination"`
 	Purpose     string    `json:"purpose"` // SIGN_UP, SMS_MFA, EMAIL_OTP, SMS_OTP, ADMIN_CREATE_USER
 	Code        string    `json:"code"`    // the code or temporary password
+	// Text and Subject are the message a CustomMessage trigger wrote, the
+	// code in place of {####}; empty without one.
+	Text    string `json:"text,omitempty"`
+	Subject string `json:"subject,omitempty"`
 }
 
 // outbox is the in-memory list of sent messages. Messages are appended

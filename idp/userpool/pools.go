@@ -40,6 +40,8 @@ type PoolConfig struct {
 	// FirstAuthFactors are the USER_AUTH first factors: "PASSWORD" (default),
 	// "EMAIL_OTP", "SMS_OTP".
 	FirstAuthFactors []string `json:"firstAuthFactors,omitempty"`
+	// Tags are the pool's UserPoolTags (kept, nothing more).
+	Tags map[string]string `json:"tags,omitempty"`
 	// Schema declares custom attributes (custom:NAME) and settings of
 	// standard ones, as CreateUserPool's Schema.
 	Schema []SchemaAttributeInput `json:"schema,omitempty"`
@@ -61,6 +63,9 @@ type ClientConfig struct {
 	AccessTokenValidity  time.Duration `json:"-"`
 	IDTokenValidity      time.Duration `json:"-"`
 	RefreshTokenValidity time.Duration `json:"-"`
+	// RefreshTokenRotation enables rotation (GetTokensFromRefreshToken);
+	// nil is DISABLED.
+	RefreshTokenRotation *store.RefreshTokenRotation `json:"refreshTokenRotation,omitempty"`
 	// ReadAttributes and WriteAttributes, when set, are the attributes
 	// the client's ID tokens carry and its users may write.
 	ReadAttributes  []string `json:"readAttributes,omitempty"`
@@ -125,6 +130,9 @@ func (s *Service) CreatePool(cfg PoolConfig) (*store.Pool, *Error) {
 			return nil, errParam("Invalid username or alias attribute %q", a)
 		}
 	}
+	if err := checkTags(cfg.Tags); err != nil {
+		return nil, err
+	}
 	schema, serr := declare(nil, cfg.Schema, false)
 	if serr != nil {
 		return nil, serr
@@ -142,7 +150,7 @@ func (s *Service) CreatePool(cfg PoolConfig) (*store.Pool, *Error) {
 		SoftwareTokenMFA: cfg.SoftwareTokenMFA, SMSMFA: cfg.SMSMFA, EmailMFA: cfg.EmailMFA,
 		UsernameAttributes: cfg.UsernameAttributes, AliasAttributes: cfg.AliasAttributes,
 		AutoVerified: cfg.AutoVerifiedAttributes, Device: cfg.DeviceConfiguration,
-		PasswordPolicy: pol, FirstFactors: cfg.FirstAuthFactors, Schema: schema,
+		PasswordPolicy: pol, FirstFactors: cfg.FirstAuthFactors, Tags: maps.Clone(cfg.Tags), Schema: schema,
 	}
 	if mfa != "OFF" && !p.SoftwareTokenMFA && !p.SMSMFA && !p.EmailMFA {
 		p.SoftwareTokenMFA = true
@@ -219,6 +227,18 @@ func (s *Service) SetMFAConfig(in SetMFAConfigInput) (*store.Pool, *Error) {
 	return np, err
 }
 
+// preventSetting checks a client's PreventUserExistenceErrors: ENABLED
+// when empty, else ENABLED or LEGACY.
+func preventSetting(v string) (string, *Error) {
+	switch v {
+	case "":
+		return PreventUserExistenceEnabled, nil
+	case PreventUserExistenceEnabled, PreventUserExistenceLegacy:
+		return v, nil
+	}
+	return "", errParam("1 validation error detected: Value '%s' at 'preventUserExistenceErrors' failed to satisfy constraint: Member must satisfy enum value set: [LEGACY, ENABLED]", v)
+}
+
 var knownFlows = []string{
 	"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
 	"ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH",
@@ -235,6 +255,9 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 	if err := checkOAuthFlows(cfg.OAuth, cfg.GenerateSecret || cfg.Secret != ""); err != nil {
 		return nil, err
 	}
+	if err := checkRotation(cfg.RefreshTokenRotation); err != nil {
+		return nil, err
+	}
 	id := cfg.ID
 	if id == "" {
 		var err error
@@ -249,13 +272,9 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 			return nil, errInternal(err)
 		}
 	}
-	prevent := cfg.PreventUserExistenceErrors
-	switch prevent {
-	case "":
-		prevent = PreventUserExistenceEnabled
-	case PreventUserExistenceEnabled, PreventUserExistenceLegacy:
-	default:
-		return nil, errParam("1 validation error detected: Value '%s' at 'preventUserExistenceErrors' failed to satisfy constraint: Member must satisfy enum value set: [LEGACY, ENABLED]", prevent)
+	prevent, perr := preventSetting(cfg.PreventUserExistenceErrors)
+	if perr != nil {
+		return nil, perr
 	}
 	flows := cfg.ExplicitAuthFlows
 	if len(flows) == 0 {
@@ -267,10 +286,11 @@ func (s *Service) CreateClient(poolID string, cfg ClientConfig) (*store.Client, 
 	c := &store.Client{
 		PoolID: poolID, ID: id, Name: cfg.Name, Secret: secret, Flows: flows,
 		AccessTTL: cfg.AccessTokenValidity, IDTTL: cfg.IDTokenValidity, RefreshTTL: cfg.RefreshTokenValidity,
-		CreatedAt: s.now(), ReadAttributes: cfg.ReadAttributes, WriteAttributes: cfg.WriteAttributes,
+		CreatedAt: s.now(), RefreshRotation: cfg.RefreshTokenRotation, ReadAttributes: cfg.ReadAttributes, WriteAttributes: cfg.WriteAttributes,
 		PreventUserExistenceErrors: prevent,
 	}
 	cfg.OAuth.apply(c)
+	c.ModifiedAt = c.CreatedAt
 	err := s.update(func(tx store.Tx) error {
 		p, err := store.GetPool(tx, poolID)
 		if err != nil {

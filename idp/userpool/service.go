@@ -58,6 +58,8 @@ type Config struct {
 	Lockout       time.Duration
 	// CustomAuth answers CUSTOM_AUTH (refused without it).
 	CustomAuth CustomAuth
+	// Triggers are the other Lambda triggers, as Go functions.
+	Triggers Triggers
 	// MaxSessions and MaxSessionsPerUser cap the challenge sessions held
 	// (DefaultMaxSessions, DefaultMaxSessionsPerUser when zero); at a cap
 	// the oldest session gives way.

@@ -89,7 +89,9 @@ type mintPlan struct {
 	origin   *store.Origin
 	refresh  string
 	device   *NewDeviceMetadata
-	nonce    string // hosted sign-in: the ID token's nonce
+	nonce    string            // hosted sign-in: the ID token's nonce
+	source   string            // the pre token generation triggerSource
+	metadata map[string]string // ClientMetadata, for the trigger
 }
 
 // step runs fn in a write transaction and then finishes its outcome. fn
@@ -119,7 +121,7 @@ func (s *Service) finish(endpoint string, o *outcome) (*AuthResult, *Error) {
 		s.sessions.put(o.next, now)
 	}
 	if o.msg != nil {
-		s.outbox.send(*o.msg)
+		s.send(*o.msg)
 	}
 	switch {
 	case o.custom != nil:
@@ -626,16 +628,24 @@ func (s *Service) issueTokens(tx store.Tx, endpoint string, sess *session, cl *s
 	if err := store.PutOrigin(tx, o); err != nil {
 		return nil, err
 	}
+	source := SourceTokenAuthentication
+	switch {
+	case sess.newPasswordDone:
+		source = SourceTokenNewPassword
+	case sess.deviceDone:
+		source = SourceTokenDevice
+	}
 	return &outcome{mint: &mintPlan{
 		endpoint: endpoint, client: cl, user: u, origin: o,
 		refresh: tokens.EncodeRefresh(o.JTI, secret), device: meta, nonce: sess.nonce,
+		source: source, metadata: sess.metadata,
 	}}, nil
 }
 
 // mint signs the ID and access tokens of a committed sign-in (RSA, outside
 // every lock and transaction).
 func (s *Service) mint(m *mintPlan) (*AuthResult, *Error) {
-	ts, err := s.signTokens(m.endpoint, m.client, m.user, m.origin, m.nonce)
+	ts, err := s.signTokens(m.endpoint, m.client, m.user, m.origin, m.nonce, m.source, m.metadata)
 	if err != nil {
 		return nil, err
 	}
@@ -643,7 +653,11 @@ func (s *Service) mint(m *mintPlan) (*AuthResult, *Error) {
 	return &AuthResult{ChallengeParameters: map[string]string{}, AuthenticationResult: ts}, nil
 }
 
-func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o *store.Origin, nonce string) (*TokenSet, *Error) {
+// signTokens signs the ID and access tokens of a sign-in (origin o) with
+// the user's groups, the origin's OAuth scopes and the hosted sign-in's
+// nonce, after the pre token generation trigger (source is its
+// triggerSource).
+func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o *store.Origin, nonce, source string, metadata map[string]string) (*TokenSet, *Error) {
 	if endpoint == "" {
 		// The issuer is never guessed from a request (idp.Options.Endpoint).
 		return nil, errInternal(errors.New("no issuer: the server has no endpoint (set Options.Endpoint or Options.IssuerFromHost, or call Start)"))
@@ -659,14 +673,27 @@ func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o
 	if ierr != nil {
 		return nil, ierr
 	}
-	pair, err := is.Mint(tokens.Grant{
+	g := tokens.Grant{
 		Issuer: endpoint + "/" + u.PoolID, ClientID: cl.ID, Username: u.Username, Sub: u.Sub, Attrs: readable(cl, u.Attrs),
 		OriginJTI: o.JTI, DeviceKey: o.DeviceKey, AuthTime: o.AuthTime, Now: s.now(),
 		AccessTTL: accessTTL, IDTTL: idTTL, EventID: s.newID(), IDJTI: s.newID(), AccessJTI: s.newID(),
 		Scope: strings.Join(o.Scopes, " "), Nonce: nonce,
-	})
+	}
+	if err := s.addGroupClaims(&g, u); err != nil {
+		return nil, err
+	}
+	ch, err := s.preTokenGeneration(source, cl.ID, TriggerUser{PoolID: u.PoolID, ClientID: cl.ID, Username: u.Username, Attributes: u.Attrs},
+		&g.Groups, &g.Roles, &g.PreferredRole, metadata)
 	if err != nil {
-		return nil, errInternal(err)
+		return nil, err
+	}
+	if ch != nil {
+		g.IDClaims, g.AccessClaims, g.IDSuppress, g.AccessSuppress = ch.idAdd, ch.accessAdd, ch.idSuppress, ch.accessSuppress
+		g.ScopeOverride = accessScope(g.Scope, ch.scopesAdd, ch.scopesSuppress)
+	}
+	pair, merr := is.Mint(g)
+	if merr != nil {
+		return nil, errInternal(merr)
 	}
 	return &TokenSet{AccessToken: pair.AccessToken, IdToken: pair.IDToken, ExpiresIn: int64(accessTTL / time.Second), TokenType: "Bearer"}, nil
 }
@@ -703,6 +730,9 @@ func (s *Service) refreshAuth(endpoint string, cl *store.Client, p map[string]st
 	if tok == "" {
 		return nil, errParam("Missing required parameter REFRESH_TOKEN")
 	}
+	if rotates(cl) {
+		return nil, errParam("REFRESH_TOKEN_AUTH is not supported for a client with refresh token rotation enabled; use GetTokensFromRefreshToken.")
+	}
 	var o *store.Origin
 	var u *store.User
 	if err := s.view(func(tx store.Tx) error {
@@ -729,7 +759,7 @@ func (s *Service) refreshAuth(endpoint string, cl *store.Client, p map[string]st
 	if err := checkSecretHash(cl, p["SECRET_HASH"], p["USERNAME"], u.Username, u.Sub); err != nil {
 		return nil, err
 	}
-	ts, err := s.signTokens(endpoint, cl, u, o, "")
+	ts, err := s.signTokens(endpoint, cl, u, o, "", SourceTokenRefresh, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -737,20 +767,37 @@ func (s *Service) refreshAuth(endpoint string, cl *store.Client, p map[string]st
 }
 
 // refreshOrigin finds the live origin of a refresh token (the secret's
-// hash compared in constant time).
+// hash compared in constant time): its current token, or the one rotation
+// replaced while its grace period lasts.
 func (s *Service) refreshOrigin(tx store.Tx, token string) (*store.Origin, error) {
+	o, _, err := s.refreshOriginPrev(tx, token)
+	return o, err
+}
+
+// refreshOriginPrev is refreshOrigin that also reports whether the token
+// was one that rotation replaced (still in its grace period).
+func (s *Service) refreshOriginPrev(tx store.Tx, token string) (*store.Origin, bool, error) {
 	jti, secret, ok := tokens.ParseRefresh(token)
 	if !ok || jti == "" {
-		return nil, nil
+		return nil, false, nil
 	}
 	o, err := store.GetOrigin(tx, jti)
 	if err != nil || o == nil {
-		return nil, err
+		return nil, false, err
 	}
-	if o.Revoked || !s.now().Before(o.ExpiresAt) || !tokens.RefreshMatches(secret, o.RefreshHash) {
-		return nil, nil
+	now := s.now()
+	if o.Revoked || !now.Before(o.ExpiresAt) {
+		return nil, false, nil
 	}
-	return o, nil
+	if tokens.RefreshMatches(secret, o.RefreshHash) {
+		return o, false, nil
+	}
+	for _, r := range o.Retired {
+		if now.Before(r.Until) && tokens.RefreshMatches(secret, r.Hash) {
+			return o, true, nil
+		}
+	}
+	return nil, false, nil
 }
 
 // answerNewPassword sets the new password of a FORCE_CHANGE_PASSWORD user.

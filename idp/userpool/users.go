@@ -150,7 +150,7 @@ func (s *Service) AdminCreateUser(in AdminCreateUserInput) (*store.User, *Error)
 		if in.SMS || u.Attrs["email"] == "" {
 			medium = "SMS"
 		}
-		s.outbox.send(s.message(u, medium, "ADMIN_CREATE_USER", pw))
+		s.send(s.message(u, medium, "ADMIN_CREATE_USER", pw))
 	}
 	return u, nil
 }
@@ -272,17 +272,39 @@ func (s *Service) SignUp(in SignUpInput) (*store.User, *CodeDelivery, *Error) {
 	if cerr != nil {
 		return nil, nil, errInternal(cerr)
 	}
-	u, err := s.createUser(cl.PoolID, UserConfig{
-		Username: in.Username, Password: in.Password, Unconfirmed: true, Attributes: in.Attributes,
-	}, func(u *store.User) { u.ConfirmCode, u.CodeExpires = code, s.now().Add(24*time.Hour) }, byUser, cl)
+	// The schema first (createUser checks again in its transaction): a
+	// trigger never sees attributes the pool would refuse.
+	p, err := s.Pool(cl.PoolID)
 	if err != nil {
 		return nil, nil, err
+	}
+	if err := checkAttributes(p, cl, in.Attributes, byUser|creating); err != nil {
+		return nil, nil, err
+	}
+	pre, err := s.preSignUp(cl, in.Username, in.Attributes)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.createUser(cl.PoolID, UserConfig{
+		Username: in.Username, Password: in.Password, Unconfirmed: !pre.AutoConfirmUser, Attributes: in.Attributes,
+	}, func(u *store.User) {
+		if pre.AutoConfirmUser {
+			autoVerify(u, pre)
+			return
+		}
+		u.ConfirmCode, u.CodeExpires = code, s.now().Add(24*time.Hour)
+	}, byUser, cl)
+	if err != nil {
+		return nil, nil, err
+	}
+	if pre.AutoConfirmUser {
+		return u, nil, nil
 	}
 	medium, attr := "EMAIL", "email"
 	if u.Attrs["email"] == "" {
 		medium, attr = "SMS", "phone_number"
 	}
-	s.outbox.send(s.message(u, medium, "SIGN_UP", code))
+	s.send(s.message(u, medium, "SIGN_UP", code))
 	return u, &CodeDelivery{AttributeName: attr, DeliveryMedium: medium, Destination: maskDestination(medium, u.Attrs[attr])}, nil
 }
 
@@ -305,6 +327,7 @@ func (s *Service) ConfirmSignUp(in ConfirmSignUpInput) *Error {
 	if err := checkSecretHash(cl, in.SecretHash, in.Username); err != nil {
 		return err
 	}
+	var confirmed *store.User
 	var refusal *Error
 	err = s.update(func(tx store.Tx) error {
 		p, err := store.GetPool(tx, cl.PoolID)
@@ -367,12 +390,16 @@ func (s *Service) ConfirmSignUp(in ConfirmSignUpInput) *Error {
 					nu.Attrs[a+"_verified"] = "true"
 				}
 			}
+			confirmed = nu
 		})
 	})
 	if err != nil {
 		return err
 	}
-	return refusal
+	if refusal != nil {
+		return refusal
+	}
+	return s.postConfirmation(SourcePostConfirmSignUp, cl.ID, confirmed)
 }
 
 // MFASettings lists a user's enabled MFA factors and preferred one, as

@@ -96,6 +96,7 @@ type createUserPoolIn struct {
 		SignInPolicy   *struct{ AllowedFirstAuthFactors []string }
 	}
 	SmsConfiguration map[string]any
+	UserPoolTags     map[string]string
 	Schema           []schemaAttributeIn
 }
 
@@ -133,7 +134,7 @@ func opCreateUserPool(svc *userpool.Service, c *call, in *createUserPoolIn) (any
 	cfg := userpool.PoolConfig{
 		Name: in.PoolName, MFA: in.MfaConfiguration, UsernameAttributes: in.UsernameAttributes,
 		AliasAttributes: in.AliasAttributes, AutoVerifiedAttributes: in.AutoVerifiedAttributes,
-		DeviceConfiguration: in.DeviceConfiguration, SMSMFA: in.SmsConfiguration != nil && in.MfaConfiguration != "" && in.MfaConfiguration != "OFF",
+		DeviceConfiguration: in.DeviceConfiguration, Tags: in.UserPoolTags, SMSMFA: in.SmsConfiguration != nil && in.MfaConfiguration != "" && in.MfaConfiguration != "OFF",
 		Schema: schemaInputs(in.Schema),
 	}
 	if in.Policies != nil {
@@ -174,6 +175,9 @@ func poolOut(p *store.Pool) map[string]any {
 	if p.Device != nil {
 		out["DeviceConfiguration"] = p.Device
 	}
+	if len(p.Tags) > 0 {
+		out["UserPoolTags"] = p.Tags
+	}
 	return out
 }
 
@@ -196,6 +200,7 @@ type createClientIn struct {
 	IdTokenValidity      int64
 	RefreshTokenValidity int64
 	TokenValidityUnits   *struct{ AccessToken, IdToken, RefreshToken string }
+	RefreshTokenRotation *store.RefreshTokenRotation
 	ReadAttributes       []string
 	WriteAttributes      []string
 	// PreventUserExistenceErrors: ENABLED (default here) or LEGACY.
@@ -230,6 +235,7 @@ func opCreateUserPoolClient(svc *userpool.Service, c *call, in *createClientIn) 
 		AccessTokenValidity:  validity(in.AccessTokenValidity, units.AccessToken, "hours"),
 		IDTokenValidity:      validity(in.IdTokenValidity, units.IdToken, "hours"),
 		RefreshTokenValidity: validity(in.RefreshTokenValidity, units.RefreshToken, "days"),
+		RefreshTokenRotation: in.RefreshTokenRotation,
 		ReadAttributes:       in.ReadAttributes, WriteAttributes: in.WriteAttributes,
 		PreventUserExistenceErrors: in.PreventUserExistenceErrors,
 		OAuth:                      in.OAuthClient,
@@ -248,6 +254,7 @@ func clientOut(cl *store.Client) map[string]any {
 	if cl.Secret != "" {
 		out["ClientSecret"] = cl.Secret
 	}
+	addClientDetails(out, cl)
 	if len(cl.ReadAttributes) > 0 {
 		out["ReadAttributes"] = cl.ReadAttributes
 	}
@@ -403,7 +410,11 @@ func opSignUp(svc *userpool.Service, c *call, in *signUpIn) (any, *userpool.Erro
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"UserConfirmed": false, "UserSub": u.Sub, "CodeDeliveryDetails": cd}, nil
+	out := map[string]any{"UserConfirmed": u.Status == store.StatusConfirmed, "UserSub": u.Sub}
+	if cd != nil { // none when a pre sign-up trigger confirmed the user
+		out["CodeDeliveryDetails"] = cd
+	}
+	return out, nil
 }
 
 type confirmSignUpIn struct {
@@ -587,18 +598,7 @@ func opListDevices(svc *userpool.Service, c *call, in *listDevicesIn) (any, *use
 	}
 	out := []map[string]any{}
 	for _, d := range ds {
-		status := "not_remembered"
-		if d.Remembered {
-			status = "remembered"
-		}
-		out = append(out, map[string]any{
-			"DeviceKey": d.Key,
-			"DeviceAttributes": []attribute{
-				{Name: "device_status", Value: "valid"}, {Name: "device_name", Value: d.Name}, {Name: "dev:device_remembered_status", Value: status},
-			},
-			"DeviceCreateDate": epoch(d.CreatedAt), "DeviceLastModifiedDate": epoch(d.ModifiedAt),
-			"DeviceLastAuthenticatedDate": epoch(d.LastAuthAt),
-		})
+		out = append(out, deviceOut(d))
 	}
 	res := map[string]any{"Devices": out}
 	if next != "" {
