@@ -9,10 +9,15 @@ const (
 	useIFMA = false
 )
 
-// mulIFMA and sqrIFMA are never called: hasIFMA is false.
-func mulIFMA(z, x, y, n *elem52, k0 uint64) { panic("mont: no IFMA kernel") }
+// mulIFMA and sqrIFMA are never called: hasIFMA is false. They fail
+// through a variable, not a direct panic, so that static analysis of the
+// callers shared with the amd64 build (exp52in, prodExp52) does not treat
+// their loops as ending at the first call.
+func mulIFMA(z, x, y, n *elem52, k0 uint64) { noIFMA() }
 
-func sqrIFMA(z, x, n *elem52, k0 uint64) { panic("mont: no IFMA kernel") }
+func sqrIFMA(z, x, n *elem52, k0 uint64) { noIFMA() }
+
+var noIFMA = func() { panic("mont: no IFMA kernel") }
 
 func lookupIFMA(z *elem52, table *[tableSize]elem52, idx int) { lookup52Generic(z, table, idx) }
 

@@ -69,7 +69,8 @@ func TestSlideWindows(t *testing.T) {
 		for j := range e {
 			e[j] = byte(r.Uint32())
 			if i%3 == 0 {
-				e[j] &= byte(r.Uint32()) & byte(r.Uint32()) // sparse
+				m1, m2 := byte(r.Uint32()), byte(r.Uint32())
+				e[j] &= m1 & m2 // sparse
 			}
 		}
 		acc := new(big.Int)
