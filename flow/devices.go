@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 )
 
@@ -179,33 +178,7 @@ func (s *FileDeviceStore) save(t *deviceTable) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(s.path), ".devices-*")
-	if err != nil {
-		return fmt.Errorf("flow: device store: %w", err)
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("flow: device store: %w", err)
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("flow: device store: %w", err)
-	}
-	if err := f.Sync(); err != nil { // the data is on disk before the rename
-		f.Close()
-		return fmt.Errorf("flow: device store: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("flow: device store: %w", err)
-	}
-	if err := os.Rename(f.Name(), s.path); err != nil {
-		return fmt.Errorf("flow: device store: %w", err)
-	}
-	if err := syncDir(filepath.Dir(s.path)); err != nil { // and so is the rename
-		return fmt.Errorf("flow: device store: %w", err)
-	}
-	return nil
+	return writeFile0600(s.path, ".devices-*", "device store", b)
 }
 
 // Get implements DeviceStore.

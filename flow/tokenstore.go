@@ -66,7 +66,7 @@ func (s *FileTokenStore) SaveToken(t *Token) error {
 	if err != nil {
 		return err
 	}
-	return writeFile0600(s.path, ".token-*", b)
+	return writeFile0600(s.path, ".token-*", "token store", b)
 }
 
 // Delete removes the file, so the next sign-in starts afresh.
@@ -80,26 +80,37 @@ func (s *FileTokenStore) Delete() error {
 }
 
 // writeFile0600 replaces path with b, mode 0600, through a temporary file
-// in the same directory and a rename.
-func writeFile0600(path, pattern string, b []byte) error {
+// in the same directory (pattern names it), fsynced before the rename, and
+// the directory fsynced after it, so that a crash leaves the old file or
+// the new one, never a torn or empty one. Errors name what ("device
+// store", "token store").
+func writeFile0600(path, pattern, what string, b []byte) error {
+	fail := func(err error) error { return fmt.Errorf("flow: %s: %w", what, err) }
 	f, err := os.CreateTemp(filepath.Dir(path), pattern)
 	if err != nil {
-		return fmt.Errorf("flow: token store: %w", err)
+		return fail(err)
 	}
 	defer os.Remove(f.Name())
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
-		return fmt.Errorf("flow: token store: %w", err)
+		return fail(err)
 	}
 	if _, err := f.Write(b); err != nil {
 		f.Close()
-		return fmt.Errorf("flow: token store: %w", err)
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil { // the data is on disk before the rename
+		f.Close()
+		return fail(err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("flow: token store: %w", err)
+		return fail(err)
 	}
 	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("flow: token store: %w", err)
+		return fail(err)
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil { // and so is the rename
+		return fail(err)
 	}
 	return nil
 }
