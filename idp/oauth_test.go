@@ -898,3 +898,34 @@ func TestOAuthLogHasNoSecrets(t *testing.T) {
 		assert.NotContains(t, log, secret)
 	}
 }
+
+// TestUpdateClientOAuth: UpdateUserPoolClient sets the OAuth settings under
+// CreateUserPoolClient's rules, and, as Cognito's UpdateUserPoolClient
+// documents ("If you don't provide a value for an attribute, Amazon Cognito
+// sets it to its default value"), a request that leaves them out clears
+// them.
+func TestUpdateClientOAuth(t *testing.T) {
+	h := newHarness(t, nil)
+	poolID, id, _ := oauthFixture(t, h)
+	describe := func() map[string]any {
+		return h.mustCall("DescribeUserPoolClient", map[string]any{"UserPoolId": poolID, "ClientId": id})["UserPoolClient"].(map[string]any)
+	}
+	h.mustCall("UpdateUserPoolClient", map[string]any{"UserPoolId": poolID, "ClientId": id,
+		"AllowedOAuthFlows": []string{"client_credentials"}, "AllowedOAuthScopes": []string{"orders/read"},
+		"AllowedOAuthFlowsUserPoolClient": true})
+	d := describe()
+	assert.Equal(t, []any{"orders/read"}, d["AllowedOAuthScopes"])
+
+	_, e := h.call("UpdateUserPoolClient", map[string]any{"UserPoolId": poolID, "ClientId": id,
+		"AllowedOAuthFlows": []string{"client_credentials"}, "AllowedOAuthScopes": []string{"orders/nope"},
+		"AllowedOAuthFlowsUserPoolClient": true})
+	require.NotNil(t, e)
+	assert.Equal(t, "ScopeDoesNotExistException", e.Type, e.Message)
+	assert.Equal(t, []any{"orders/read"}, describe()["AllowedOAuthScopes"], "a refused update changes nothing")
+
+	h.mustCall("UpdateUserPoolClient", map[string]any{"UserPoolId": poolID, "ClientId": id})
+	d = describe()
+	assert.Nil(t, d["AllowedOAuthFlows"])
+	assert.Nil(t, d["AllowedOAuthScopes"])
+	assert.NotEqual(t, true, d["AllowedOAuthFlowsUserPoolClient"])
+}

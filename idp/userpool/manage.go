@@ -92,8 +92,8 @@ func (s *Service) DeletePool(poolID string) *Error {
 // UpdateClientInput is UpdateUserPoolClient's request. As in Cognito,
 // settings left out return to their defaults (the default auth flows and
 // token lifetimes, rotation DISABLED, no Read/WriteAttributes bound,
-// PreventUserExistenceErrors ENABLED as at CreateClient); a name left out
-// is kept.
+// PreventUserExistenceErrors ENABLED as at CreateClient, no OAuth flows,
+// scopes or URLs); a name left out is kept.
 type UpdateClientInput struct {
 	PoolID, ClientID string
 	Name             *string
@@ -106,6 +106,8 @@ type UpdateClientInput struct {
 	WriteAttributes  []string
 	// PreventUserExistenceErrors: ENABLED (also when empty) or LEGACY.
 	PreventUserExistenceErrors string
+	// OAuth replaces the client's OAuth 2.0 settings (left out: none).
+	OAuth OAuthClient
 }
 
 // UpdateClient applies UpdateUserPoolClient and returns the client.
@@ -131,9 +133,16 @@ func (s *Service) UpdateClient(in UpdateClientInput) (*store.Client, *Error) {
 		if cl, err = poolClient(tx, in.PoolID, in.ClientID); err != nil {
 			return err
 		}
+		if err := checkOAuthFlows(in.OAuth, cl.Secret != ""); err != nil {
+			return err
+		}
+		if err := checkOAuthScopes(tx, in.PoolID, in.OAuth.AllowedOAuthScopes); err != nil {
+			return err
+		}
 		if in.Name != nil {
 			cl.Name = *in.Name
 		}
+		in.OAuth.apply(cl)
 		cl.Flows = in.Flows
 		if len(cl.Flows) == 0 {
 			cl.Flows = []string{"ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}

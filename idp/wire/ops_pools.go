@@ -64,6 +64,7 @@ func opUpdateUserPoolClient(svc *userpool.Service, c *call, in *updateClientIn) 
 		Rotation:       in.RefreshTokenRotation,
 		ReadAttributes: in.ReadAttributes, WriteAttributes: in.WriteAttributes,
 		PreventUserExistenceErrors: in.PreventUserExistenceErrors,
+		OAuth:                      in.OAuthClient,
 	})
 	if err != nil {
 		return nil, err
