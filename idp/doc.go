@@ -96,7 +96,11 @@
 //     RevokeToken, GetTokensFromRefreshToken, and the calls authorised by
 //     an access token (GetUser, ChangePassword, AssociateSoftwareToken,
 //     VerifySoftwareToken, ConfirmDevice, ListDevices, GlobalSignOut, …) or
-//     by a challenge Session. Their answers carry
+//     by a challenge Session. An access token authorises them only with
+//     the scope aws.cognito.signin.user.admin, which API sign-ins' tokens
+//     carry and an OAuth sign-in's only if asked for (Cognito's
+//     NotAuthorizedException "Access Token does not have required
+//     scopes"). Their answers carry
 //     Access-Control-Allow-Origin: * for browser clients. Each pool's JWKS
 //     is public too, and so are its OAuth 2.0 endpoints (idp/oauth): the
 //     token, userInfo and revoke endpoints and the discovery document are
@@ -284,6 +288,26 @@
 // unanswered InitiateAuth calls bounds memory (about 1 KB a session) and
 // never keeps the flooded user from signing in; it can make a sign-in in
 // progress for that user start again.
+//
+// # Sign-in history
+//
+// Each sign-in of a known user is one event of AdminListUserAuthEvents
+// (Cognito's AuthEventType): EventType SignIn; EventResponse Pass, Fail or
+// InProgress (a challenge open, or left unanswered); ChallengeResponses
+// with a Password or Mfa entry, Success or Failure, for each proof
+// answered (one-time codes, MFA or USER_AUTH's first factor, are Mfa);
+// and EventContextData.IpAddress. The address is UserContextData's
+// IpAddress on the user-side calls and ContextData's on the admin calls,
+// as the sign-in's first step names it; one that is not an IP address,
+// or none, gives the address the request came from (forwarding headers
+// are not believed). The tokens of a sign-in carry its event's id as
+// event_id. Malformed requests and sessions that are not the request's
+// to answer leave the event as it was. EventRisk is always NoRisk: no
+// risk is assessed. Cognito keeps this history only with threat
+// protection (UserPoolAddOnNotEnabledException otherwise); the local
+// server keeps it for every pool, the newest store.MaxAuthEvents (100)
+// per user, and deletes it with the user. Sign-ups, password changes and
+// resets are not recorded.
 //
 // # Token issuer
 //

@@ -507,15 +507,24 @@ func TestImplicitAndPages(t *testing.T) {
 		return resp.StatusCode
 	}
 	assert.Equal(t, 200, userInfo(frag.Get("access_token")))
+	// The user-side API operations need aws.cognito.signin.user.admin,
+	// which this token was not given (Cognito's answer, as reported
+	// against its hosted UI in aws-amplify/amplify-js#1906).
+	_, e := h.call("GetUser", map[string]any{"AccessToken": frag.Get("access_token")})
+	wantErr(t, e, "NotAuthorizedException", "Access Token does not have required scopes")
 
 	// Without openid: no ID token, and userInfo answers insufficient_scope.
-	q.Set("scope", "orders/read")
+	// With aws.cognito.signin.user.admin the API's GetUser answers.
+	q.Set("scope", "orders/read aws.cognito.signin.user.admin")
 	b.get(base + "/oauth2/authorize?" + q.Encode())
 	cb, _ = b.submit(url.Values{"username": {"bob"}, "password": {"Bob-Passw0rd!"}})
 	require.NotNil(t, cb, b.page)
 	frag, _ = url.ParseQuery(cb.Fragment)
 	assert.Empty(t, frag.Get("id_token"))
 	assert.Equal(t, 403, userInfo(frag.Get("access_token")))
+	out, e := h.call("GetUser", map[string]any{"AccessToken": frag.Get("access_token")})
+	require.Nil(t, e)
+	assert.Equal(t, "bob", out["Username"])
 
 	// Logout: only a registered logout_uri.
 	lq := url.Values{"client_id": {clientID}, "logout_uri": {"http://127.0.0.1:7777/bye"}}

@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -243,9 +244,14 @@ func TestAdminUserAndDeviceOperations(t *testing.T) {
 	h.mustCall("AdminEnableUser", map[string]any{"UserPoolId": f.pool, "Username": f.user})
 	h.pwSignIn(f, f.user, f.password)
 
+	// The sign-ins so far, newest first (TestAuthEvents has the details).
 	out = h.mustCall("AdminListUserAuthEvents", map[string]any{"UserPoolId": f.pool, "Username": f.user})
-	if ev, ok := out["AuthEvents"].([]any); !ok || len(ev) != 0 {
-		t.Fatalf("AdminListUserAuthEvents %v", out)
+	var responses []any
+	for _, e := range out["AuthEvents"].([]any) {
+		responses = append(responses, e.(map[string]any)["EventResponse"])
+	}
+	if want := []any{"Pass", "Fail", "Pass", "Pass"}; !reflect.DeepEqual(responses, want) {
+		t.Fatalf("AdminListUserAuthEvents: %v, want %v", responses, want)
 	}
 	_, e = h.call("AdminListUserAuthEvents", map[string]any{"UserPoolId": f.pool, "Username": "nobody"})
 	wantErr(t, e, "UserNotFoundException", msgUserNotExist)

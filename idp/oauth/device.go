@@ -68,11 +68,9 @@ func (h *Handler) rememberDevice(w http.ResponseWriter, r *http.Request, req Req
 			}
 			name := strings.TrimSpace("Hosted sign-in " + ua)
 			cfg := srp.DeviceSecretVerifierConfig{PasswordVerifier: dv.Config.PasswordVerifier, Salt: dv.Config.Salt}
-			if _, uerr := h.Service.ConfirmDevice(ts.AccessToken, md.DeviceKey, name, &cfg); uerr == nil {
-				if uerr := h.Service.UpdateDeviceStatus(ts.AccessToken, md.DeviceKey, true); uerr == nil {
-					b, _ := json.Marshal(rememberedDevice{Key: md.DeviceKey, Group: md.DeviceGroupKey, Password: dv.DevicePassword})
-					h.setCookie(w, r, req, deviceCookieName(req.PoolID), base64.RawURLEncoding.EncodeToString(b), int(deviceTTL/time.Second))
-				}
+			if uerr := h.Service.HostedRememberDevice(ts.AccessToken, md.DeviceKey, name, &cfg); uerr == nil {
+				b, _ := json.Marshal(rememberedDevice{Key: md.DeviceKey, Group: md.DeviceGroupKey, Password: dv.DevicePassword})
+				h.setCookie(w, r, req, deviceCookieName(req.PoolID), base64.RawURLEncoding.EncodeToString(b), int(deviceTTL/time.Second))
 			} else {
 				h.log().Info("idp/oauth: remember device", "pool", req.PoolID, "err", uerr)
 			}

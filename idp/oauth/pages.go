@@ -249,7 +249,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, req Request) {
 		h.forgot(w, r, req, ar, d)
 		return
 	}
-	auth := userpool.HostedAuth{ClientID: ar.client.ID, Endpoint: h.Endpoint(r), Scopes: ar.scopes, Nonce: ar.nonce}
+	auth := userpool.HostedAuth{ClientID: ar.client.ID, Endpoint: h.Endpoint(r), Scopes: ar.scopes, Nonce: ar.nonce, IPAddress: userpool.SourceIP(r.RemoteAddr)}
 	dev := h.deviceCookie(r, req)
 	if dev != nil {
 		auth.DeviceKey = dev.Key

@@ -245,6 +245,11 @@ func get[R any](tx Tx, kind, key string) (*R, error) {
 	if err != nil || b == nil {
 		return nil, err
 	}
+	return decode[R](kind, key, b)
+}
+
+// decode reads the stored record (kind, key).
+func decode[R any](kind, key string, b []byte) (*R, error) {
 	r := new(R)
 	if err := json.Unmarshal(b, r); err != nil {
 		return nil, fmt.Errorf("idp/store: stored %s %q: %w", kind, key, err)
@@ -262,9 +267,9 @@ func put(tx Tx, kind, key string, r any) error {
 
 func each[R any](tx Tx, kind, prefix string, fn func(*R) error) error {
 	return tx.ForEach(kind, prefix, func(key string, b []byte) error {
-		r := new(R)
-		if err := json.Unmarshal(b, r); err != nil {
-			return fmt.Errorf("idp/store: stored %s %q: %w", kind, key, err)
+		r, err := decode[R](kind, key, b)
+		if err != nil {
+			return err
 		}
 		return fn(r)
 	})
@@ -437,7 +442,7 @@ func Migrate(tx Tx) error {
 }
 
 // DeleteUser removes a user with everything that refers to it: its
-// devices, its sign-ins and its failure count.
+// devices, its sign-ins, its failure counts and its sign-in history.
 func DeleteUser(tx Tx, poolID, username string) error {
 	var devs, origins []string
 	if err := Devices(tx, func(d *Device) error {
@@ -472,17 +477,11 @@ func DeleteUser(tx Tx, poolID, username string) error {
 	if err := deleteUserMembers(tx, poolID, username); err != nil {
 		return err
 	}
-	var codeKeys []string
-	if err := tx.ForEach(KindFailure, UserKey(poolID, username)+"\x00", func(k string, _ []byte) error {
-		codeKeys = append(codeKeys, k)
-		return nil
-	}); err != nil {
+	if err := deletePrefix(tx, KindFailure, UserKey(poolID, username)+"\x00"); err != nil {
 		return err
 	}
-	for _, k := range codeKeys {
-		if err := tx.Delete(KindFailure, k); err != nil {
-			return err
-		}
+	if err := deletePrefix(tx, KindAuthEvent, AuthEventsPrefix(poolID, username)); err != nil {
+		return err
 	}
 	if u, err := GetUser(tx, poolID, username); err != nil || u == nil {
 		return err
@@ -490,6 +489,23 @@ func DeleteUser(tx Tx, poolID, username string) error {
 		return err
 	}
 	return tx.Delete(KindUser, UserKey(poolID, username))
+}
+
+// deletePrefix deletes every record of kind whose key starts with prefix.
+func deletePrefix(tx Tx, kind, prefix string) error {
+	var keys []string
+	if err := tx.ForEach(kind, prefix, func(k string, _ []byte) error {
+		keys = append(keys, k)
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := tx.Delete(kind, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Users calls fn for every user of a pool ("" for all pools).

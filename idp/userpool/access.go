@@ -2,14 +2,37 @@ package userpool
 
 import (
 	"crypto/subtle"
+	"slices"
+	"strings"
 
 	"github.com/caldera-srp/caldera/idp/store"
 	"github.com/caldera-srp/caldera/idp/tokens"
 )
 
-// verifyAccess checks an access token's signature, expiry and token_use,
-// outside any transaction (it is an RSA verification).
+// ScopeUserAdmin is the scope an access token needs for the user-side
+// API operations (GetUser, ChangePassword, …). Tokens of API sign-ins
+// carry it; an OAuth 2.0 sign-in's only if it was asked for, and a pre
+// token generation trigger may take it away.
+const ScopeUserAdmin = "aws.cognito.signin.user.admin"
+
+// verifyAccess checks an access token for a user-side API operation: its
+// signature, expiry and token_use, outside any transaction (it is an RSA
+// verification), and its scope, which must hold ScopeUserAdmin (Cognito's
+// NotAuthorizedException "Access Token does not have required scopes").
 func (s *Service) verifyAccess(token string) (tokens.Claims, *Error) {
+	c, err := s.verifyAccessToken(token)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(strings.Fields(c.String("scope")), ScopeUserAdmin) {
+		return nil, apiErr("NotAuthorizedException", msgMissingScope)
+	}
+	return c, nil
+}
+
+// verifyAccessToken checks an access token's signature, expiry and
+// token_use, whatever its scopes.
+func (s *Service) verifyAccessToken(token string) (tokens.Claims, *Error) {
 	if token == "" {
 		return nil, errParam("Missing required parameter AccessToken")
 	}

@@ -113,17 +113,6 @@ func (s *Service) AdminSetUserEnabled(poolID, username string, enabled bool) *Er
 	})
 }
 
-// AdminListUserAuthEvents checks the user and returns no events: the
-// local server keeps no sign-in history (Cognito keeps one only with
-// advanced security features).
-func (s *Service) AdminListUserAuthEvents(poolID, username string, limit int) *Error {
-	if _, err := checkLimit("maxResults", limit); err != nil {
-		return err
-	}
-	_, err := s.FindUser(poolID, username)
-	return err
-}
-
 // AdminLinkProviderForUser is refused: the local server has no external
 // identity providers to link.
 func (s *Service) AdminLinkProviderForUser(poolID string) *Error {

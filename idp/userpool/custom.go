@@ -134,7 +134,7 @@ func (s *Service) customStep(endpoint string, sess *session) (*AuthResult, *Erro
 		return nil, errIncorrect()
 	case def.IssueTokens:
 		sess.customDone, sess.mfaDone = true, true
-		return s.step(endpoint, func(tx store.Tx) (*outcome, error) { return s.advance(tx, endpoint, sess) })
+		return s.step(endpoint, sess, func(tx store.Tx) (*outcome, error) { return s.advance(tx, endpoint, sess) })
 	case def.ChallengeName != string(challenge.CustomChallenge):
 		return nil, apiErr("InvalidLambdaResponseException", "Unsupported challenge %q from DefineAuthChallenge", def.ChallengeName)
 	}

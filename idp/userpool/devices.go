@@ -5,6 +5,7 @@ import (
 
 	"github.com/caldera-srp/caldera/challenge"
 	"github.com/caldera-srp/caldera/idp/store"
+	"github.com/caldera-srp/caldera/idp/tokens"
 	"github.com/caldera-srp/caldera/srp"
 )
 
@@ -85,7 +86,7 @@ func (s *Service) answerDevicePasswordVerifier(endpoint string, sess *session, u
 		SecretBlock: block, Timestamp: canonical, Signature: r["PASSWORD_CLAIM_SIGNATURE"],
 	})
 	skewOK := s.checkSkew(canonical)
-	return s.step(endpoint, func(tx store.Tx) (*outcome, error) {
+	return s.step(endpoint, taken, func(tx store.Tx) (*outcome, error) {
 		if verr != nil || !skewOK {
 			return &outcome{err: errIncorrect()}, s.recordFailure(tx, u.PoolID, u.Username)
 		}
@@ -114,6 +115,32 @@ func (s *Service) ConfirmDevice(accessToken, deviceKey, name string, cfg *srp.De
 	if err != nil {
 		return false, err
 	}
+	return s.confirmDevice(c, deviceKey, name, v, false)
+}
+
+// HostedRememberDevice confirms and remembers the new device of a hosted
+// sign-in (the page's "remember this device"): ConfirmDevice and
+// UpdateDeviceStatus in one transaction, for an access token of any scope
+// (the page, not the token's holder, asks).
+func (s *Service) HostedRememberDevice(accessToken, deviceKey, name string, cfg *srp.DeviceSecretVerifierConfig) *Error {
+	if cfg == nil {
+		return errParam("Missing required parameter DeviceSecretVerifierConfig")
+	}
+	v, perr := srp.ParseDeviceSecretVerifierConfig(*cfg)
+	if perr != nil {
+		return errParam("Invalid DeviceSecretVerifierConfig: %v", perr)
+	}
+	c, err := s.verifyAccessToken(accessToken)
+	if err != nil {
+		return err
+	}
+	_, err = s.confirmDevice(c, deviceKey, name, v, true)
+	return err
+}
+
+// confirmDevice stores the verifier of the sign-in's (claims c) new
+// device; remember marks it remembered whatever the pool's setting.
+func (s *Service) confirmDevice(c tokens.Claims, deviceKey, name string, v *srp.Verifier, remember bool) (userConfirmationNecessary bool, err *Error) {
 	err = s.update(func(tx store.Tx) error {
 		u, err := accessUser(tx, c)
 		if err != nil {
@@ -135,7 +162,7 @@ func (s *Service) ConfirmDevice(accessToken, deviceKey, name string, cfg *srp.De
 		}
 		userConfirmationNecessary = p != nil && p.Device != nil && p.Device.DeviceOnlyRememberedOnUserPrompt
 		d.Salt, d.V, d.Confirmed, d.Name = v.Salt, v.V, true, name
-		d.Remembered = !userConfirmationNecessary
+		d.Remembered = remember || !userConfirmationNecessary
 		d.ModifiedAt = s.now()
 		return store.PutDevice(tx, d)
 	})

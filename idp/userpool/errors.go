@@ -71,6 +71,7 @@ const (
 	msgTimestamp      = "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
 	msgBadAccessToken = "Invalid Access Token"
 	msgRevokedToken   = "Access Token has been revoked"
+	msgMissingScope   = "Access Token does not have required scopes"
 	msgBadRefresh     = "Invalid Refresh Token"
 	msgCodeMismatch   = "Invalid code received for user"
 	msgDisabled       = "User is disabled."

@@ -159,7 +159,7 @@ func (s *Service) answerCode(endpoint string, sess *session, u *store.User, name
 	if taken == nil {
 		return nil, errBadSession()
 	}
-	return s.step(endpoint, func(tx store.Tx) (*outcome, error) {
+	return s.step(endpoint, taken, func(tx store.Tx) (*outcome, error) {
 		cur, err := store.GetUser(tx, u.PoolID, u.Username)
 		if err != nil {
 			return nil, err
@@ -278,7 +278,7 @@ func (s *Service) answerMFASetup(endpoint string, sess *session, u *store.User, 
 		return nil, errBadSession()
 	}
 	taken.mfaDone = true
-	return s.step(endpoint, func(tx store.Tx) (*outcome, error) { return s.advance(tx, endpoint, taken) })
+	return s.step(endpoint, taken, func(tx store.Tx) (*outcome, error) { return s.advance(tx, endpoint, taken) })
 }
 
 // AssociateSoftwareToken returns a new base32 TOTP secret: for the user of

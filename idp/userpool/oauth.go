@@ -53,7 +53,7 @@ func ClientOAuth(c *store.Client) OAuthClient {
 }
 
 // StandardScopes are the scopes every pool knows.
-var StandardScopes = []string{"openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"}
+var StandardScopes = []string{"openid", "email", "phone", "profile", ScopeUserAdmin}
 
 // checkOAuthFlows applies CreateUserPoolClient's rules on the OAuth
 // settings that need no stored record.
@@ -433,6 +433,8 @@ type HostedAuth struct {
 	// DeviceKey names the browser's remembered device: the sign-in then
 	// asks DEVICE_SRP_AUTH, and MFA is skipped as for the API.
 	DeviceKey string
+	// IPAddress is the browser's address, for the sign-in history.
+	IPAddress string
 }
 
 // decoySalt is the salt of the verifier computed for an unknown user.
@@ -485,6 +487,7 @@ func (s *Service) HostedSignIn(in HostedAuth, username, password string) (*AuthR
 		poolID: cl.PoolID, clientID: cl.ID, username: u.Username, sub: u.Sub, flow: "USER_PASSWORD_AUTH",
 		hosted: true, scopes: in.Scopes, nonce: in.Nonce, deviceKey: in.DeviceKey,
 	}
+	s.beginEvent(sess, in.IPAddress, proofPassword)
 	return s.passwordAuth(in.Endpoint, sess, u, password)
 }
 
@@ -518,13 +521,19 @@ func (s *Service) HostedSessionLive(session string) bool {
 // read, as its ID tokens carry them (ReadAttributes; never dev:
 // attributes); sub always.
 func (s *Service) UserInfo(accessToken string) (*store.User, *Error) {
-	u, err := s.GetUser(accessToken)
+	// Any access token of the user will do: the endpoint asks for no
+	// scope of its own (the OAuth layer checks openid).
+	c, err := s.verifyAccessToken(accessToken)
 	if err != nil {
 		return nil, err
 	}
-	c, verr := s.VerifyToken(accessToken)
-	if verr != nil {
-		return nil, apiErr("NotAuthorizedException", "Invalid Access Token")
+	var u *store.User
+	if err := s.view(func(tx store.Tx) error {
+		var err error
+		u, err = accessUser(tx, c)
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	cl, err := s.Client(c.String("client_id"))
 	if err != nil {
@@ -563,7 +572,7 @@ func (s *Service) HostedRefresh(endpoint string, cl *store.Client, token string)
 	}); err != nil {
 		return nil, nil, err
 	}
-	ts, err := s.signTokens(endpoint, cl, u, o, "", SourceTokenRefresh, nil)
+	ts, err := s.signTokens(endpoint, cl, u, o, "", SourceTokenRefresh, "", nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -152,7 +152,7 @@ func (s *Service) GetTokensFromRefreshToken(in RefreshInput) (*TokenSet, *Error)
 	}); err != nil {
 		return nil, err
 	}
-	ts, err := s.signTokens(in.Endpoint, cl, u, o, "", SourceTokenRefresh, in.Metadata)
+	ts, err := s.signTokens(in.Endpoint, cl, u, o, "", SourceTokenRefresh, "", in.Metadata)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caldera-srp/caldera/idp/internal/rnd"
@@ -82,6 +83,8 @@ type Service struct {
 	outbox   *outbox
 	// unknownKey derives the stand-ins of unknown users (existence.go).
 	unknownKey []byte
+	// eventSeq numbers the sign-in events (authevents.go).
+	eventSeq atomic.Uint64
 }
 
 // New returns a Service over cfg.Store.

@@ -69,6 +69,10 @@ type session struct {
 	unknown     bool
 	unknownName string
 
+	// event is the sign-in's entry in the user's history (authevents.go);
+	// nil for an unknown user.
+	event *eventTrail
+
 	// The table's bookkeeping (sessiontable.go): the user key the per-user
 	// cap counts under and the position in the expiry heap.
 	userKey string

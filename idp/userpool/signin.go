@@ -1,6 +1,7 @@
 package userpool
 
 import (
+	"cmp"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -27,6 +28,10 @@ type InitiateAuthInput struct {
 	// Endpoint is the base URL of the request: tokens' issuer is
 	// Endpoint + "/" + pool id.
 	Endpoint string
+	// IPAddress is the end user's address for the sign-in history:
+	// UserContextData's (ContextData's for the admin call), else the
+	// request's source.
+	IPAddress string
 }
 
 // RespondInput is RespondToAuthChallenge's (Admin: AdminRespondTo…)
@@ -40,6 +45,7 @@ type RespondInput struct {
 	Metadata  map[string]string
 	Admin     bool
 	Endpoint  string
+	IPAddress string // as InitiateAuthInput's; the sign-in keeps its first
 }
 
 // AuthResult is the answer of a sign-in step: the next challenge with its
@@ -92,17 +98,21 @@ type mintPlan struct {
 	nonce    string            // hosted sign-in: the ID token's nonce
 	source   string            // the pre token generation triggerSource
 	metadata map[string]string // ClientMetadata, for the trigger
+	eventID  string            // the sign-in's event, the tokens' event_id
 }
 
 // step runs fn in a write transaction and then finishes its outcome. fn
 // returns an outcome with err set to refuse after committing what it
-// wrote (a failure count), or an error to commit nothing.
-func (s *Service) step(endpoint string, fn func(tx store.Tx) (*outcome, error)) (*AuthResult, *Error) {
+// wrote (a failure count), or an error to commit nothing. The sign-in's
+// event (sess's) is stored in the same transaction.
+func (s *Service) step(endpoint string, sess *session, fn func(tx store.Tx) (*outcome, error)) (*AuthResult, *Error) {
 	var o *outcome
 	if err := s.update(func(tx store.Tx) error {
 		var err error
-		o, err = fn(tx)
-		return err
+		if o, err = fn(tx); err != nil {
+			return err
+		}
+		return s.putEvent(tx, sess, o)
 	}); err != nil {
 		return nil, err
 	}
@@ -235,6 +245,16 @@ func (s *Service) InitiateAuth(in InitiateAuthInput) (*AuthResult, *Error) {
 		return s.startUnknown(in.Endpoint, sess, cl, name, p)
 	}
 	sess.username, sess.sub = u.Username, u.Sub
+	proof := ""
+	if p["PASSWORD"] != "" && flow != "USER_SRP_AUTH" && flow != "CUSTOM_AUTH" {
+		proof = proofPassword
+	}
+	s.beginEvent(sess, in.IPAddress, proof)
+	return s.startKnown(in.Endpoint, sess, u, flow, p)
+}
+
+// startKnown starts the sign-in of a user that exists.
+func (s *Service) startKnown(endpoint string, sess *session, u *store.User, flow string, p map[string]string) (*AuthResult, *Error) {
 	switch flow {
 	case "USER_SRP_AUTH":
 		if p["SRP_A"] == "" {
@@ -245,11 +265,11 @@ func (s *Service) InitiateAuth(in InitiateAuthInput) (*AuthResult, *Error) {
 		if p["PASSWORD"] == "" {
 			return nil, errParam("Missing required parameter PASSWORD")
 		}
-		return s.passwordAuth(in.Endpoint, sess, u, p["PASSWORD"])
+		return s.passwordAuth(endpoint, sess, u, p["PASSWORD"])
 	case "CUSTOM_AUTH":
-		return s.startCustom(in.Endpoint, sess, u, p)
+		return s.startCustom(endpoint, sess, u, p)
 	default: // USER_AUTH
-		return s.startUserAuth(in.Endpoint, sess, u, p)
+		return s.startUserAuth(endpoint, sess, u, p)
 	}
 }
 
@@ -314,7 +334,7 @@ func (s *Service) passwordAuth(endpoint string, sess *session, u *store.User, pa
 	if err != nil {
 		return nil, errInternal(err)
 	}
-	return s.step(endpoint, func(tx store.Tx) (*outcome, error) {
+	return s.step(endpoint, sess, func(tx store.Tx) (*outcome, error) {
 		locked, err := s.locked(tx, u.PoolID, u.Username)
 		if err != nil {
 			return nil, err
@@ -390,8 +410,13 @@ func (s *Service) respond(in RespondInput, hosted bool) (*AuthResult, *Error) {
 	case in.Metadata != nil:
 		s.sessions.setMetadata(sess.id, in.Metadata)
 	}
-	e := in.Endpoint
-	switch challenge.Name(in.Challenge) {
+	sess.event.expect(proofOf(in.Challenge))
+	return s.answer(in.Endpoint, in.Challenge, sess, u, r)
+}
+
+// answer dispatches a challenge answer whose session and user are checked.
+func (s *Service) answer(e, name string, sess *session, u *store.User, r map[string]string) (*AuthResult, *Error) {
+	switch challenge.Name(name) {
 	case challenge.PasswordVerifier:
 		return s.answerPasswordVerifier(e, sess, u, r)
 	case challenge.DeviceSRPAuth:
@@ -401,7 +426,7 @@ func (s *Service) respond(in RespondInput, hosted bool) (*AuthResult, *Error) {
 	case challenge.NewPasswordRequired:
 		return s.answerNewPassword(e, sess, u, r)
 	case challenge.SMSMFA, challenge.SoftwareTokenMFA, challenge.EmailOTP, challenge.SMSOTP:
-		return s.answerCode(e, sess, u, challenge.Name(in.Challenge), r)
+		return s.answerCode(e, sess, u, challenge.Name(name), r)
 	case challenge.SelectMFAType:
 		return s.answerSelectMFA(sess, u, r)
 	case challenge.MFASetup:
@@ -411,7 +436,7 @@ func (s *Service) respond(in RespondInput, hosted bool) (*AuthResult, *Error) {
 	case challenge.SelectChallenge:
 		return s.answerSelectChallenge(e, sess, u, r)
 	}
-	return nil, errParam("Unsupported challenge %s", in.Challenge)
+	return nil, errParam("Unsupported challenge %s", name)
 }
 
 // checkClaimInputs does the checks that do not consume the session:
@@ -494,7 +519,7 @@ func (s *Service) answerPasswordVerifier(endpoint string, sess *session, u *stor
 		SecretBlock: block, Timestamp: canonical, Signature: r["PASSWORD_CLAIM_SIGNATURE"],
 	})
 	skewOK := s.checkSkew(canonical)
-	return s.step(endpoint, func(tx store.Tx) (*outcome, error) {
+	return s.step(endpoint, taken, func(tx store.Tx) (*outcome, error) {
 		if verr != nil || !skewOK {
 			if verr == nil {
 				s.log.Info("idp: TIMESTAMP outside the skew window", "pool", u.PoolID, "user", u.Username, "timestamp", canonical)
@@ -638,14 +663,14 @@ func (s *Service) issueTokens(tx store.Tx, endpoint string, sess *session, cl *s
 	return &outcome{mint: &mintPlan{
 		endpoint: endpoint, client: cl, user: u, origin: o,
 		refresh: tokens.EncodeRefresh(o.JTI, secret), device: meta, nonce: sess.nonce,
-		source: source, metadata: sess.metadata,
+		source: source, metadata: sess.metadata, eventID: s.eventID(sess),
 	}}, nil
 }
 
 // mint signs the ID and access tokens of a committed sign-in (RSA, outside
 // every lock and transaction).
 func (s *Service) mint(m *mintPlan) (*AuthResult, *Error) {
-	ts, err := s.signTokens(m.endpoint, m.client, m.user, m.origin, m.nonce, m.source, m.metadata)
+	ts, err := s.signTokens(m.endpoint, m.client, m.user, m.origin, m.nonce, m.source, m.eventID, m.metadata)
 	if err != nil {
 		return nil, err
 	}
@@ -656,8 +681,8 @@ func (s *Service) mint(m *mintPlan) (*AuthResult, *Error) {
 // signTokens signs the ID and access tokens of a sign-in (origin o) with
 // the user's groups, the origin's OAuth scopes and the hosted sign-in's
 // nonce, after the pre token generation trigger (source is its
-// triggerSource).
-func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o *store.Origin, nonce, source string, metadata map[string]string) (*TokenSet, *Error) {
+// triggerSource). eventID is the sign-in's event (empty: a new id).
+func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o *store.Origin, nonce, source, eventID string, metadata map[string]string) (*TokenSet, *Error) {
 	if endpoint == "" {
 		// The issuer is never guessed from a request (idp.Options.Endpoint).
 		return nil, errInternal(errors.New("no issuer: the server has no endpoint (set Options.Endpoint or Options.IssuerFromHost, or call Start)"))
@@ -676,7 +701,7 @@ func (s *Service) signTokens(endpoint string, cl *store.Client, u *store.User, o
 	g := tokens.Grant{
 		Issuer: endpoint + "/" + u.PoolID, ClientID: cl.ID, Username: u.Username, Sub: u.Sub, Attrs: readable(cl, u.Attrs),
 		OriginJTI: o.JTI, DeviceKey: o.DeviceKey, AuthTime: o.AuthTime, Now: s.now(),
-		AccessTTL: accessTTL, IDTTL: idTTL, EventID: s.newID(), IDJTI: s.newID(), AccessJTI: s.newID(),
+		AccessTTL: accessTTL, IDTTL: idTTL, EventID: cmp.Or(eventID, s.newID()), IDJTI: s.newID(), AccessJTI: s.newID(),
 		Scope: strings.Join(o.Scopes, " "), Nonce: nonce,
 	}
 	if err := s.addGroupClaims(&g, u); err != nil {
@@ -759,7 +784,7 @@ func (s *Service) refreshAuth(endpoint string, cl *store.Client, p map[string]st
 	if err := checkSecretHash(cl, p["SECRET_HASH"], p["USERNAME"], u.Username, u.Sub); err != nil {
 		return nil, err
 	}
-	ts, err := s.signTokens(endpoint, cl, u, o, "", SourceTokenRefresh, nil)
+	ts, err := s.signTokens(endpoint, cl, u, o, "", SourceTokenRefresh, "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -834,7 +859,7 @@ func (s *Service) answerNewPassword(endpoint string, sess *session, u *store.Use
 	if taken == nil {
 		return nil, errBadSession()
 	}
-	return s.step(endpoint, func(tx store.Tx) (*outcome, error) {
+	return s.step(endpoint, taken, func(tx store.Tx) (*outcome, error) {
 		cur, err := store.GetUser(tx, u.PoolID, u.Username)
 		if err != nil {
 			return nil, err

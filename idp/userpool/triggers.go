@@ -174,7 +174,7 @@ func (s *Service) preTokenGeneration(source, clientID string, u TriggerUser, gro
 	out, err := hook(context.Background(), PreTokenGenerationInput{
 		TriggerEvent:   TriggerEvent{TriggerSource: source, User: u},
 		UserAttributes: maps.Clone(u.Attributes), GroupConfiguration: gc,
-		Scopes: []string{"aws.cognito.signin.user.admin"}, ClientMetadata: metadata,
+		Scopes: []string{ScopeUserAdmin}, ClientMetadata: metadata,
 	})
 	if err != nil {
 		return nil, apiErr("UserLambdaValidationException", "PreTokenGeneration failed with error %v.", err)
@@ -213,7 +213,7 @@ func accessScope(base string, add, suppress []string) *string {
 		return nil
 	}
 	if base == "" {
-		base = "aws.cognito.signin.user.admin"
+		base = ScopeUserAdmin
 	}
 	scopes := strings.Fields(base)
 	for _, sc := range add {

@@ -435,12 +435,32 @@ type initiateAuthIn struct {
 	ClientId       string
 	UserPoolId     string
 	ClientMetadata map[string]string
+	contextIn
+}
+
+// contextIn is what a sign-in request says of its end user:
+// UserContextData on the user-side calls, ContextData on the admin ones
+// (Cognito's UserContextDataType and ContextDataType). Only the IP
+// address is used, for the sign-in history.
+type contextIn struct {
+	UserContextData *struct{ IpAddress string }
+	ContextData     *struct{ IpAddress string }
+}
+
+func (in *contextIn) ip(c *call) string {
+	switch {
+	case in.ContextData != nil:
+		return c.endUserIP(in.ContextData.IpAddress)
+	case in.UserContextData != nil:
+		return c.endUserIP(in.UserContextData.IpAddress)
+	}
+	return c.source
 }
 
 func (in *initiateAuthIn) domain(c *call, admin bool) userpool.InitiateAuthInput {
 	return userpool.InitiateAuthInput{
 		Flow: in.AuthFlow, Params: in.AuthParameters.strings(), ClientID: in.ClientId, PoolID: in.UserPoolId,
-		Metadata: in.ClientMetadata, Admin: admin, Endpoint: c.endpoint,
+		Metadata: in.ClientMetadata, Admin: admin, Endpoint: c.endpoint, IPAddress: in.ip(c),
 	}
 }
 
@@ -466,12 +486,14 @@ type respondIn struct {
 	UserPoolId         string
 	Session            string
 	ClientMetadata     map[string]string
+	contextIn
 }
 
 func (in *respondIn) domain(c *call, admin bool) userpool.RespondInput {
 	return userpool.RespondInput{
 		Challenge: in.ChallengeName, Responses: in.ChallengeResponses.strings(), ClientID: in.ClientId,
 		PoolID: in.UserPoolId, Session: in.Session, Metadata: in.ClientMetadata, Admin: admin, Endpoint: c.endpoint,
+		IPAddress: in.ip(c),
 	}
 }
 

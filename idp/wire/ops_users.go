@@ -200,10 +200,32 @@ type authEventsIn struct {
 }
 
 func opAdminListUserAuthEvents(svc *userpool.Service, c *call, in *authEventsIn) (any, *userpool.Error) {
-	if err := svc.AdminListUserAuthEvents(in.UserPoolId, in.Username, in.MaxResults); err != nil {
+	evs, next, err := svc.AdminListUserAuthEvents(in.UserPoolId, in.Username, in.MaxResults, in.NextToken)
+	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"AuthEvents": []any{}}, nil
+	out := make([]map[string]any, 0, len(evs))
+	for _, e := range evs {
+		m := map[string]any{
+			"EventId": e.ID, "EventType": e.Type, "CreationDate": epoch(e.Created), "EventResponse": e.Response,
+			// No risk is assessed locally: what Cognito answers for an
+			// event its threat protection took no action on.
+			"EventRisk":          map[string]any{"RiskDecision": "NoRisk", "CompromisedCredentialsDetected": false},
+			"ChallengeResponses": e.Challenges,
+		}
+		if e.Challenges == nil {
+			m["ChallengeResponses"] = []store.ChallengeOutcome{}
+		}
+		if e.IPAddress != "" {
+			m["EventContextData"] = map[string]string{"IpAddress": e.IPAddress}
+		}
+		out = append(out, m)
+	}
+	res := map[string]any{"AuthEvents": out}
+	if next != "" {
+		res["NextToken"] = next
+	}
+	return res, nil
 }
 
 type linkProviderIn struct{ UserPoolId string }

@@ -23,6 +23,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,17 @@ type Handler struct {
 type call struct {
 	endpoint string // base URL for token issuers
 	op       string
+	source   string // the address the request came from (RemoteAddr's host)
+}
+
+// endUserIP is the end user's address for the sign-in history: the one a
+// request's UserContextData or ContextData names if it is an IP address,
+// else the request's source.
+func (c *call) endUserIP(named string) string {
+	if a, err := netip.ParseAddr(named); err == nil {
+		return a.String()
+	}
+	return c.source
 }
 
 type opHandler func(svc *userpool.Service, c *call, body []byte) (any, *userpool.Error)
@@ -176,7 +188,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	c := &call{endpoint: h.Endpoint(r), op: opName}
+	c := &call{endpoint: h.Endpoint(r), op: opName, source: userpool.SourceIP(r.RemoteAddr)}
 	out, aerr := op(h.Service, c, body)
 	if aerr != nil {
 		h.Logger.Info("idp: request", "op", opName, "error", aerr.Type, "message", aerr.Message, "took", time.Since(start))

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// KindAuthEvent holds the users' sign-in history, what
+// AdminListUserAuthEvents answers. Key: AuthEventKey, which sorts a
+// user's events newest first.
+const KindAuthEvent = "authevent"
+
+// MaxAuthEvents bounds the history kept per user: when a sign-in starts a
+// new event, the oldest beyond this many are deleted. (Cognito keeps 90
+// days of events; a local server keeps a bounded number.)
+const MaxAuthEvents = 100
+
+// AuthEvent is one sign-in attempt of a user, Cognito's AuthEventType:
+// created when the user is known and its first step answered, and updated
+// by each later step of the same sign-in.
+type AuthEvent struct {
+	ID       string
+	PoolID   string
+	Username string
+	// Type is Cognito's EventType; the local server records SignIn.
+	Type    string
+	Created time.Time
+	// Seq orders the events of one Created time (a process's count).
+	Seq uint64 `json:",omitempty"`
+	// Response is Pass (tokens issued), Fail (a proof or code refused, or
+	// the user refused) or InProgress (a challenge is open, or was left).
+	Response string
+	// Challenges are the proofs of the sign-in so far, in order.
+	Challenges []ChallengeOutcome `json:",omitempty"`
+	// IPAddress is the end user's address the request named
+	// (UserContextData or ContextData), else the request's source.
+	IPAddress string `json:",omitempty"`
+}
+
+// ChallengeOutcome is Cognito's ChallengeResponseType: Name is Password or
+// Mfa, Response Success or Failure.
+type ChallengeOutcome struct {
+	Name     string `json:"ChallengeName"`
+	Response string `json:"ChallengeResponse"`
+}
+
+// AuthEventsPrefix is the key prefix of a user's events.
+func AuthEventsPrefix(poolID, username string) string { return UserKey(poolID, username) + "\x00" }
+
+// AuthEventKey is the key of an event: the user's prefix, then the
+// creation time and the sequence number counted down (so that a user's
+// events sort newest first), then the id.
+func AuthEventKey(e *AuthEvent) string {
+	return fmt.Sprintf("%s%016x%016x/%s", AuthEventsPrefix(e.PoolID, e.Username),
+		uint64(math.MaxInt64-e.Created.UnixNano()), math.MaxUint64-e.Seq, e.ID)
+}
+
+// PutAuthEvent stores e (a new event, or an update of one: the key is
+// the same for the same ID, creation time and sequence number).
+func PutAuthEvent(tx Tx, e *AuthEvent) error {
+	return put(tx, KindAuthEvent, AuthEventKey(e), e)
+}
+
+// TrimAuthEvents deletes a user's events beyond the newest keep.
+func TrimAuthEvents(tx Tx, poolID, username string, keep int) error {
+	var old []string
+	n := 0
+	if err := tx.ForEach(KindAuthEvent, AuthEventsPrefix(poolID, username), func(k string, _ []byte) error {
+		if n++; n > keep {
+			old = append(old, k)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range old {
+		if err := tx.Delete(KindAuthEvent, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AuthEvents calls fn with a user's events, newest first, and the key
+// each is stored under.
+func AuthEvents(tx Tx, poolID, username string, fn func(key string, e *AuthEvent) error) error {
+	return tx.ForEach(KindAuthEvent, AuthEventsPrefix(poolID, username), func(k string, b []byte) error {
+		e, err := decode[AuthEvent](KindAuthEvent, k, b)
+		if err != nil {
+			return err
+		}
+		return fn(k, e)
+	})
+}
