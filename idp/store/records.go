@@ -480,7 +480,7 @@ func DeleteUser(tx Tx, poolID, username string) error {
 	if err := deletePrefix(tx, KindFailure, UserKey(poolID, username)+"\x00"); err != nil {
 		return err
 	}
-	if err := deletePrefix(tx, KindAuthEvent, AuthEventsPrefix(poolID, username)); err != nil {
+	if err := deleteAuthEvents(tx, poolID, username); err != nil {
 		return err
 	}
 	if u, err := GetUser(tx, poolID, username); err != nil || u == nil {

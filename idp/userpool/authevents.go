@@ -118,14 +118,9 @@ func (s *Service) putEvent(tx store.Tx, sess *session, o *outcome) error {
 		ID: ev.id, PoolID: sess.poolID, Username: sess.username, Type: "SignIn", Created: ev.created, Seq: ev.seq,
 		Response: response, Challenges: ev.challenges, IPAddress: ev.ip,
 	}
-	if err := store.PutAuthEvent(tx, e); err != nil {
-		return err
-	}
-	if !ev.stored {
-		ev.stored = true
-		return store.TrimAuthEvents(tx, sess.poolID, sess.username, store.MaxAuthEvents)
-	}
-	return nil
+	isNew := !ev.stored
+	ev.stored = true
+	return store.PutAuthEvent(tx, e, isNew)
 }
 
 // SourceIP is the address of an http.Request's RemoteAddr ("" if it has

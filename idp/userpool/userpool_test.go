@@ -144,21 +144,21 @@ func TestSignInIsOneTransaction(t *testing.T) {
 	if err != nil || res.AuthenticationResult == nil || res.AuthenticationResult.NewDeviceMetadata == nil {
 		t.Fatalf("sign-in: %+v %v", res, err)
 	}
-	if c := st.take(); !slices.EqualFunc(c, [][]string{{"put device", "put origin", "put authevent"}}, slices.Equal) {
+	if c := st.take(); !slices.EqualFunc(c, [][]string{{"put device", "put origin", "put authevent", "put authindex"}}, slices.Equal) {
 		t.Fatalf("verified sign-in commits %q, want one transaction with the event, the device and the origin", c)
 	}
 
 	if _, err := srpSignIn(t, svc, "alice", "Wrong-Passw0rd!", nil); !errors.Is(err, userpool.ErrNotAuthorized) {
 		t.Fatalf("wrong password: %v", err)
 	}
-	if c := st.take(); !slices.EqualFunc(c, [][]string{{"put failure", "put authevent"}}, slices.Equal) {
+	if c := st.take(); !slices.EqualFunc(c, [][]string{{"put failure", "put authevent", "put authindex"}}, slices.Equal) {
 		t.Fatalf("failed proof commits %q, want its event and failure count", c)
 	}
 
 	if _, err := srpSignIn(t, svc, "alice", password, nil); err != nil {
 		t.Fatal(err)
 	}
-	if c := st.take(); !slices.EqualFunc(c, [][]string{{"delete failure", "put device", "put origin", "put authevent"}}, slices.Equal) {
+	if c := st.take(); !slices.EqualFunc(c, [][]string{{"delete failure", "put device", "put origin", "put authevent", "put authindex"}}, slices.Equal) {
 		t.Fatalf("sign-in after a failure commits %q, want one transaction", c)
 	}
 }

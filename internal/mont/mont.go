@@ -53,18 +53,17 @@
 //
 // # Kernels
 //
-// ns per operation from BenchmarkKernel (go test -bench Kernel, the kernels
-// interleaved in one run, benchstat medians of 8) on the project's 2-core AMD
-// EPYC (Zen 4, 3.6 GHz), shared and loaded (load average 5–7), with the
-// fastest 200-call batch of a quieter moment in parentheses. Re-measure on an
-// idle machine, where the ADX kernel measured 1.57 µs per multiplication and
-// 1.22 µs per squaring.
+// ns per operation from BenchmarkKernel (go test -bench Kernel -count=6,
+// the kernels interleaved in one run, benchstat medians) on the project's
+// 2-core AMD EPYC (Zen 4, 3.6 GHz), idle, 3 December 2026; earlier runs on
+// the loaded machine are in parentheses where they differ in an
+// interesting way (the fastest 200-call batch).
 //
 //	kernel                      Mul                Sqr
-//	ifma, ymm (the default)     762 ns (606 ns)    783 ns
-//	ifma, zmm                   794 ns (662 ns)    757 ns
-//	adx (MULX/ADCX/ADOX)        2594 ns (1822 ns)  2135 ns (1421 ns)
-//	purego (math/bits)          8514 ns            6207 ns
+//	ifma, ymm (the default)     720 ns (606 ns)    691 ns
+//	ifma, zmm                   720 ns (662 ns)    735 ns
+//	adx (MULX/ADCX/ADOX)        2104 ns            1721 ns
+//	purego (portable kernel)    3520 ns            3391 ns
 //
 // The IFMA squaring is the multiplication with both operands equal; its
 // 60 rounds cost about 37 cycles each (3.6 GHz). Measured variations (same
