@@ -1,19 +1,15 @@
 package identity
 
 import (
-	"bytes"
 	"crypto/rand"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/caldera-srp/caldera/idp/internal/rnd"
+	"github.com/caldera-srp/caldera/idp/internal/amzjson"
 	"github.com/caldera-srp/caldera/idp/store"
 	"github.com/caldera-srp/caldera/idp/userpool"
 )
@@ -67,19 +63,8 @@ type opFunc func(h *Handler, r *http.Request, body []byte) (any, *userpool.Error
 
 func decode[I any](body []byte) (*I, *userpool.Error) {
 	in := new(I)
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(in); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, userpool.NewError("SerializationException", "Unexpected value type for field %s", te.Field)
-		}
-		return nil, userpool.NewError("SerializationException", "Malformed request body: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, userpool.NewError("SerializationException", "Malformed request body: trailing data")
+	if err := amzjson.Decode(body, in); err != nil {
+		return nil, err
 	}
 	return in, nil
 }
@@ -277,33 +262,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, aerr)
 		return
 	}
-	if out == nil {
-		out = struct{}{}
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		h.writeError(w, asError(err))
-		return
-	}
 	h.logger().Info("idp/identity: request", "op", name, "took", time.Since(start))
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("x-amzn-RequestId", rnd.ID(h.rand()))
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
-	w.Write(b)
+	amzjson.WriteResult(w, h.rand(), out)
 }
 
 // writeError answers {"__type", "message"} with the error's status (400
 // when unset) and x-amzn-ErrorType, as AWS JSON 1.1 does.
 func (h *Handler) writeError(w http.ResponseWriter, e *userpool.Error) {
-	st := e.Status
-	if st == 0 {
-		st = http.StatusBadRequest
-	}
-	b, _ := json.Marshal(map[string]string{"__type": e.Type, "message": e.Message})
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("x-amzn-ErrorType", e.Type)
-	w.Header().Set("x-amzn-RequestId", rnd.ID(h.rand()))
-	w.WriteHeader(st)
-	w.Write(b)
+	amzjson.WriteError(w, h.rand(), e)
 }

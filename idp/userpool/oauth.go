@@ -459,27 +459,15 @@ func (s *Service) HostedSignIn(in HostedAuth, username, password string) (*AuthR
 		if u, err = findUserIn(tx, cl.PoolID, username); err != nil {
 			return err
 		}
-		switch {
-		case u == nil:
+		if u == nil {
 			// The page says the same for an unknown user as for a wrong
 			// password (whatever the client's PreventUserExistenceErrors:
 			// a page has no LEGACY callers); spend the same verifier
 			// computation too, so the answer's timing does not tell either.
 			_, _ = srp.PasswordVerifierFromSalt(decoySalt[:], srpPoolName(cl.PoolID), username, password)
 			return errIncorrect()
-		case hidesUsers(cl):
-			// As InitiateAuth on such a client: a disabled or locked user
-			// is refused only with the right password (passwordAuth and
-			// advance check), so a wrong one tells nothing.
-			return nil
-		case !u.Enabled:
-			return apiErr("NotAuthorizedException", msgDisabled)
 		}
-		locked, err := s.locked(tx, u.PoolID, u.Username)
-		if err == nil && locked {
-			return errLocked()
-		}
-		return err
+		return s.admitUser(tx, cl, u)
 	}); err != nil {
 		return nil, err
 	}

@@ -224,16 +224,8 @@ func (s *Service) InitiateAuth(in InitiateAuthInput) (*AuthResult, *Error) {
 			return nil
 		case u == nil:
 			return errUserNotFound()
-		case hide:
-			return nil
-		case !u.Enabled:
-			return apiErr("NotAuthorizedException", msgDisabled)
 		}
-		locked, err := s.locked(tx, u.PoolID, u.Username)
-		if err == nil && locked {
-			return errLocked()
-		}
-		return err
+		return s.admitUser(tx, cl, u)
 	}); err != nil {
 		return nil, err
 	}
@@ -271,6 +263,25 @@ func (s *Service) startKnown(endpoint string, sess *session, u *store.User, flow
 	default: // USER_AUTH
 		return s.startUserAuth(endpoint, sess, u, p)
 	}
+}
+
+// admitUser makes the checks of a sign-in's start, before any proof, on
+// a user that exists: a client that hides users makes none (a disabled or
+// locked user is refused only after the right proof, by passwordAuth and
+// advance, so a wrong one tells nothing); others refuse a disabled or
+// locked user at once.
+func (s *Service) admitUser(tx store.Tx, cl *store.Client, u *store.User) error {
+	if hidesUsers(cl) {
+		return nil
+	}
+	if !u.Enabled {
+		return apiErr("NotAuthorizedException", msgDisabled)
+	}
+	locked, err := s.locked(tx, u.PoolID, u.Username)
+	if err == nil && locked {
+		return errLocked()
+	}
+	return err
 }
 
 // validSRPA checks SRP_A as Cognito does at InitiateAuth: hex, and not

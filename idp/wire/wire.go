@@ -15,7 +15,6 @@
 package wire
 
 import (
-	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -24,17 +23,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/caldera-srp/caldera/idp/internal/rnd"
+	"github.com/caldera-srp/caldera/idp/internal/amzjson"
 	"github.com/caldera-srp/caldera/idp/userpool"
 )
 
 const (
 	amzTargetPrefix         = "AWSCognitoIdentityProviderService."
-	contentTypeAmzJSON      = "application/x-amz-json-1.1"
 	OutboxPath              = "/_caldera/outbox"
 	wellKnownJWKSPathSuffix = "/.well-known/jwks.json"
 )
@@ -93,23 +90,7 @@ func handle[I any](f func(svc *userpool.Service, c *call, in *I) (any, *userpool
 	}
 }
 
-func decodeJSON(body []byte, v any) *userpool.Error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return userpool.NewError("SerializationException", "Unexpected value type for field %s", te.Field)
-		}
-		return userpool.NewError("SerializationException", "Malformed request body: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return userpool.NewError("SerializationException", "Malformed request body: trailing data")
-	}
-	return nil
-}
+func decodeJSON(body []byte, v any) *userpool.Error { return amzjson.Decode(body, v) }
 
 // Operations returns the names of the API operations answered, for
 // documentation and tests.
@@ -195,35 +176,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, aerr)
 		return
 	}
-	if out == nil {
-		out = struct{}{}
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		h.writeError(w, userpool.NewError("InternalErrorException", "Internal error: %v", err))
-		return
-	}
 	h.Logger.Info("idp: request", "op", opName, "took", time.Since(start))
-	w.Header().Set("Content-Type", contentTypeAmzJSON)
-	w.Header().Set("x-amzn-RequestId", rnd.ID(h.Rand))
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
-	w.Write(b)
+	amzjson.WriteResult(w, h.Rand, out)
 }
 
 // writeError answers a Cognito error: {"__type", "message"} with its
 // status (400 when unset) and x-amzn-ErrorType.
 func (h *Handler) writeError(w http.ResponseWriter, e *userpool.Error) {
-	st := e.Status
-	if st == 0 {
-		st = http.StatusBadRequest
-	}
-	b, _ := json.Marshal(map[string]string{"__type": e.Type, "message": e.Message})
-	w.Header().Set("Content-Type", contentTypeAmzJSON)
-	w.Header().Set("x-amzn-ErrorType", e.Type)
-	w.Header().Set("x-amzn-RequestId", rnd.ID(h.Rand))
-	w.WriteHeader(st)
-	w.Write(b)
+	amzjson.WriteError(w, h.Rand, e)
 }
 
 func (h *Handler) serveJWKS(w http.ResponseWriter, r *http.Request) {

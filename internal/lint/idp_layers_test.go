@@ -19,15 +19,16 @@ const idpModule = "github.com/caldera-srp/caldera/idp"
 // packages its non-test files may import. A package missing from the map
 // fails the test, so a new subpackage must say where it sits.
 var idpLayers = map[string][]string{
-	"idp":                 {"idp/identity", "idp/internal/rnd", "idp/oauth", "idp/store", "idp/tokens", "idp/userpool", "idp/wire"},
-	"idp/oauth":           {"idp/internal/rnd", "idp/store", "idp/userpool"},
-	"idp/wire":            {"idp/internal/rnd", "idp/store", "idp/userpool"},
-	"idp/identity":        {"idp/internal/rnd", "idp/store", "idp/userpool"},
-	"idp/userpool":        {"idp/internal/rnd", "idp/store", "idp/tokens"},
-	"idp/tokens":          {},
-	"idp/store":           {},
-	"idp/store/storetest": {"idp/store"},
-	"idp/internal/rnd":    {},
+	"idp":                  {"idp/identity", "idp/internal/rnd", "idp/oauth", "idp/store", "idp/tokens", "idp/userpool", "idp/wire"},
+	"idp/oauth":            {"idp/internal/rnd", "idp/store", "idp/userpool"},
+	"idp/wire":             {"idp/internal/amzjson", "idp/internal/rnd", "idp/store", "idp/userpool"},
+	"idp/identity":         {"idp/internal/amzjson", "idp/internal/rnd", "idp/store", "idp/userpool"},
+	"idp/userpool":         {"idp/internal/rnd", "idp/store", "idp/tokens"},
+	"idp/tokens":           {},
+	"idp/store":            {},
+	"idp/store/storetest":  {"idp/store"},
+	"idp/internal/rnd":     {},
+	"idp/internal/amzjson": {"idp/internal/rnd", "idp/userpool"},
 }
 
 // idpImports returns, for every package directory under root/idp, the idp
