@@ -81,6 +81,9 @@ func handle[I any](f func(svc *userpool.Service, c *call, in *I) (any, *userpool
 		if err := decodeJSON(body, in); err != nil {
 			return nil, err
 		}
+		if err := checkRequired(c.op, body); err != nil {
+			return nil, err
+		}
 		if ck, ok := any(in).(checker); ok {
 			if err := ck.check(); err != nil {
 				return nil, err
