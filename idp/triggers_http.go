@@ -101,9 +101,12 @@ type httpTriggers struct {
 	client *http.Client
 }
 
+// callerContext names the app client of the request; Cognito leaves
+// clientId out of the events of calls no client makes (AdminCreateUser's
+// pre sign-up).
 type callerContext struct {
 	AWSSDKVersion string `json:"awsSdkVersion"`
-	ClientID      string `json:"clientId"`
+	ClientID      string `json:"clientId,omitempty"`
 }
 
 // call posts one event and decodes the "response" of the answer into out.

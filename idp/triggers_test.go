@@ -160,6 +160,35 @@ func TestHTTPTriggers(t *testing.T) {
 	if _, e := h.call("AdminGetUser", map[string]any{"UserPoolId": f.pool, "Username": "blocked"}); e == nil {
 		t.Fatal("refused sign-up created the user")
 	}
+	// AdminCreateUser runs it too (triggerSource PreSignUp_AdminCreateUser,
+	// no clientId: Cognito sends one only for a call through an app client,
+	// as awslabs/swift-aws-lambda-events#71 reports); a refusal creates no
+	// user, and the response's auto-confirm and auto-verify flags do not
+	// apply to an administrator's user (Cognito's pre sign-up documentation,
+	// as KensioSoftware/yulin#462 read it).
+	_, e = h.call("AdminCreateUser", map[string]any{"UserPoolId": f.pool, "Username": "blocked2", "MessageAction": "SUPPRESS",
+		"UserAttributes": []map[string]string{{"Name": "email", "Value": "c@blocked.example"}}})
+	wantErr(t, e, "UserLambdaValidationException", "")
+	if _, e := h.call("AdminGetUser", map[string]any{"UserPoolId": f.pool, "Username": "blocked2"}); e == nil {
+		t.Fatal("refused AdminCreateUser created the user")
+	}
+	out = h.mustCall("AdminCreateUser", map[string]any{"UserPoolId": f.pool, "Username": "made", "MessageAction": "SUPPRESS",
+		"UserAttributes": []map[string]string{{"Name": "email", "Value": "m@auto.example"}}})
+	if u := out["User"].(map[string]any); u["UserStatus"] != "FORCE_CHANGE_PASSWORD" {
+		t.Fatalf("AdminCreateUser after the trigger: %v", out)
+	}
+	got := h.mustCall("AdminGetUser", map[string]any{"UserPoolId": f.pool, "Username": "made"})
+	for _, a := range got["UserAttributes"].([]any) {
+		if a.(map[string]any)["Name"] == "email_verified" {
+			t.Fatalf("autoVerifyEmail applied to an administrator's user: %v", got)
+		}
+	}
+	le.mu.Lock()
+	ev = le.events[len(le.events)-1]
+	le.mu.Unlock()
+	if ev["triggerSource"] != "PreSignUp_AdminCreateUser" || ev["userName"] != "made" || ev["callerContext"].(map[string]any)["clientId"] != nil {
+		t.Fatalf("event %v", ev)
+	}
 	out = h.mustCall("SignUp", map[string]any{"ClientId": f.client, "Username": "manual", "Password": "Manual-Pass-1",
 		"UserAttributes": []map[string]string{{"Name": "email", "Value": "m@example.com"}}})
 	if out["UserConfirmed"] != false {

@@ -35,6 +35,7 @@ type Triggers struct {
 // Trigger sources, as Cognito names them in triggerSource.
 const (
 	SourcePreSignUp           = "PreSignUp_SignUp"
+	SourcePreSignUpAdmin      = "PreSignUp_AdminCreateUser"
 	SourcePostConfirmSignUp   = "PostConfirmation_ConfirmSignUp"
 	SourcePostConfirmForgot   = "PostConfirmation_ConfirmForgotPassword"
 	SourceTokenAuthentication = "TokenGeneration_Authentication"
@@ -226,8 +227,10 @@ func accessScope(base string, add, suppress []string) *string {
 	return &joined
 }
 
-// preSignUp runs the pre sign-up trigger, when configured.
-func (s *Service) preSignUp(cl *store.Client, username string, attrs map[string]string) (PreSignUpOutput, *Error) {
+// preSignUp runs the pre sign-up trigger, when configured: source is
+// SourcePreSignUp (SignUp, through client clientID) or
+// SourcePreSignUpAdmin (AdminCreateUser, no client).
+func (s *Service) preSignUp(source, poolID, clientID, username string, attrs map[string]string) (PreSignUpOutput, *Error) {
 	hook := s.cfg.Triggers.PreSignUp
 	if hook == nil {
 		return PreSignUpOutput{}, nil
@@ -237,13 +240,13 @@ func (s *Service) preSignUp(cl *store.Client, username string, attrs map[string]
 		a = map[string]string{}
 	}
 	out, err := hook(context.Background(), PreSignUpInput{
-		TriggerEvent:   TriggerEvent{TriggerSource: SourcePreSignUp, User: TriggerUser{PoolID: cl.PoolID, ClientID: cl.ID, Username: username, Attributes: maps.Clone(a)}},
+		TriggerEvent:   TriggerEvent{TriggerSource: source, User: TriggerUser{PoolID: poolID, ClientID: clientID, Username: username, Attributes: maps.Clone(a)}},
 		UserAttributes: a, ValidationData: map[string]string{}, ClientMetadata: map[string]string{},
 	})
 	if err != nil {
 		return out, apiErr("UserLambdaValidationException", "PreSignUp failed with error %v.", err)
 	}
-	if (out.AutoVerifyEmail || out.AutoVerifyPhone) && !out.AutoConfirmUser {
+	if source == SourcePreSignUp && (out.AutoVerifyEmail || out.AutoVerifyPhone) && !out.AutoConfirmUser {
 		return out, apiErr("InvalidLambdaResponseException", "Invalid lambda response: autoVerifyEmail and autoVerifyPhone need autoConfirmUser")
 	}
 	return out, nil

@@ -131,8 +131,26 @@ type AdminCreateUserInput struct {
 }
 
 // AdminCreateUser creates a FORCE_CHANGE_PASSWORD user and (unless
-// suppressed) sends the temporary password to the outbox.
+// suppressed) sends the temporary password to the outbox. The pre sign-up
+// trigger runs first (triggerSource PreSignUp_AdminCreateUser, no client)
+// and may refuse the user; its auto-confirm and auto-verify answers do not
+// apply to a user an administrator creates, who confirms by choosing a
+// password.
 func (s *Service) AdminCreateUser(in AdminCreateUserInput) (*store.User, *Error) {
+	if s.cfg.Triggers.PreSignUp != nil {
+		// The schema first, as for SignUp: a trigger never sees
+		// attributes the pool would refuse (createUser checks again).
+		p, err := s.Pool(in.PoolID)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkAttributes(p, nil, in.Attributes, byAdmin|creating); err != nil {
+			return nil, err
+		}
+		if _, err := s.preSignUp(SourcePreSignUpAdmin, in.PoolID, "", in.Username, in.Attributes); err != nil {
+			return nil, err
+		}
+	}
 	pw := in.TemporaryPassword
 	if pw == "" {
 		r, err := rnd.String(s.cfg.Rand, 12, rnd.Alnum)
@@ -281,7 +299,7 @@ func (s *Service) SignUp(in SignUpInput) (*store.User, *CodeDelivery, *Error) {
 	if err := checkAttributes(p, cl, in.Attributes, byUser|creating); err != nil {
 		return nil, nil, err
 	}
-	pre, err := s.preSignUp(cl, in.Username, in.Attributes)
+	pre, err := s.preSignUp(SourcePreSignUp, cl.PoolID, cl.ID, in.Username, in.Attributes)
 	if err != nil {
 		return nil, nil, err
 	}
