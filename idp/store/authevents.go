@@ -7,14 +7,10 @@ import (
 )
 
 // KindAuthEvent holds the users' sign-in history, what
-// AdminListUserAuthEvents answers (key AuthEventKey), and KindAuthIndex
-// each user's list of its events' keys, newest first (key UserKey): the
-// history is read, trimmed and deleted through the list, never by a scan
-// of the kind, which grows with every user.
-const (
-	KindAuthEvent = "authevent"
-	KindAuthIndex = "authindex"
-)
+// AdminListUserAuthEvents answers (key AuthEventKey); each user's index
+// (KindUserIndex) lists its events' keys, newest first, through which the
+// history is read, trimmed and deleted.
+const KindAuthEvent = "authevent"
 
 // MaxAuthEvents bounds the history kept per user: when a sign-in starts a
 // new event, the oldest beyond this many are deleted. (Cognito keeps 90
@@ -62,71 +58,32 @@ func AuthEventKey(e *AuthEvent) string {
 }
 
 // PutAuthEvent stores e: a new event (isNew), which goes first in its
-// user's list and pushes the oldest beyond MaxAuthEvents out, or an update
-// of one (the key is the same for the same ID, creation time and
+// user's index and pushes the oldest beyond MaxAuthEvents out, or an
+// update of one (the key is the same for the same ID, creation time and
 // sequence number).
 func PutAuthEvent(tx Tx, e *AuthEvent, isNew bool) error {
 	key := AuthEventKey(e)
 	if err := put(tx, KindAuthEvent, key, e); err != nil || !isNew {
 		return err
 	}
-	idx, err := authIndex(tx, e.PoolID, e.Username)
+	idx, err := getIndex(tx, e.PoolID, e.Username, indexEvents)
 	if err != nil {
 		return err
 	}
-	idx = append([]string{key}, idx...)
+	idx = append([]IndexEntry{{Key: key}}, idx...)
 	if len(idx) > MaxAuthEvents {
-		for _, k := range idx[MaxAuthEvents:] {
-			if err := tx.Delete(KindAuthEvent, k); err != nil {
+		for _, old := range idx[MaxAuthEvents:] {
+			if err := tx.Delete(KindAuthEvent, old.Key); err != nil {
 				return err
 			}
 		}
 		idx = idx[:MaxAuthEvents]
 	}
-	return put(tx, KindAuthIndex, UserKey(e.PoolID, e.Username), idx)
-}
-
-// authIndex returns a user's event keys, newest first.
-func authIndex(tx Tx, poolID, username string) ([]string, error) {
-	idx, err := get[[]string](tx, KindAuthIndex, UserKey(poolID, username))
-	if err != nil || idx == nil {
-		return nil, err
-	}
-	return *idx, nil
+	return putIndex(tx, e.PoolID, e.Username, indexEvents, idx)
 }
 
 // AuthEvents calls fn with a user's events, newest first, and the key
 // each is stored under.
 func AuthEvents(tx Tx, poolID, username string, fn func(key string, e *AuthEvent) error) error {
-	idx, err := authIndex(tx, poolID, username)
-	if err != nil {
-		return err
-	}
-	for _, k := range idx {
-		e, err := get[AuthEvent](tx, KindAuthEvent, k)
-		if err != nil {
-			return err
-		}
-		if e == nil {
-			continue
-		}
-		if err := fn(k, e); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// deleteAuthEvents deletes a user's history (DeleteUser).
-func deleteAuthEvents(tx Tx, poolID, username string) error {
-	idx, err := authIndex(tx, poolID, username)
-	if err != nil {
-		return err
-	}
-	for _, k := range idx {
-		if err := tx.Delete(KindAuthEvent, k); err != nil {
-			return err
-		}
-	}
-	return tx.Delete(KindAuthIndex, UserKey(poolID, username))
+	return eachIndexed(tx, KindAuthEvent, poolID, username, indexEvents, fn)
 }

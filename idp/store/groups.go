@@ -166,17 +166,18 @@ func DeletePool(tx Tx, poolID string) error {
 
 // DeleteClient removes an app client and the sign-ins made through it.
 func DeleteClient(tx Tx, id string) error {
-	var origins []string
+	// An administrator's rare call: it scans the kind.
+	var origins []*Origin
 	if err := Origins(tx, func(o *Origin) error {
 		if o.ClientID == id {
-			origins = append(origins, o.JTI)
+			origins = append(origins, o)
 		}
 		return nil
 	}); err != nil {
 		return err
 	}
-	for _, k := range origins {
-		if err := tx.Delete(KindOrigin, k); err != nil {
+	for _, o := range origins {
+		if err := deleteOrigin(tx, o); err != nil {
 			return err
 		}
 	}

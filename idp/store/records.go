@@ -27,8 +27,9 @@ const (
 // every user (kind "alias", key AliasKey, value the internal name).
 var AliasAttributes = []string{"email", "phone_number", "preferred_username"}
 
-// schemaVersion is the format of the records: 2 adds the alias index.
-const schemaVersion = 2
+// schemaVersion is the format of the records: 2 adds the alias index, 3
+// the users' indexes of their origins and devices (userindex.go).
+const schemaVersion = 3
 
 // User statuses, as Cognito names them.
 const (
@@ -415,8 +416,8 @@ func unindex(tx Tx, old, u *User) error {
 }
 
 // Migrate brings the records written by an older server up to the current
-// format (today: builds the alias index); it does nothing on a current
-// store. The server runs it at start-up.
+// format (the alias index, the users' indexes); it does nothing on a
+// current store. The server runs it at start-up.
 func Migrate(tx Tx) error {
 	b, err := tx.Get(KindMeta, "schema")
 	if err != nil {
@@ -424,6 +425,9 @@ func Migrate(tx Tx) error {
 	}
 	if string(b) == fmt.Sprint(schemaVersion) {
 		return nil
+	}
+	if err := buildUserIndexes(tx); err != nil {
+		return err
 	}
 	var users []*User
 	if err := Users(tx, "", func(u *User) error { users = append(users, u); return nil }); err != nil {
@@ -444,32 +448,11 @@ func Migrate(tx Tx) error {
 // DeleteUser removes a user with everything that refers to it: its
 // devices, its sign-ins, its failure counts and its sign-in history.
 func DeleteUser(tx Tx, poolID, username string) error {
-	var devs, origins []string
-	if err := Devices(tx, func(d *Device) error {
-		if d.PoolID == poolID && d.Username == username {
-			devs = append(devs, d.Key)
-		}
-		return nil
-	}); err != nil {
+	if err := deleteIndexed(tx, KindDevice, poolID, username, indexDevices); err != nil {
 		return err
 	}
-	if err := Origins(tx, func(o *Origin) error {
-		if o.PoolID == poolID && o.Username == username {
-			origins = append(origins, o.JTI)
-		}
-		return nil
-	}); err != nil {
+	if err := deleteIndexed(tx, KindOrigin, poolID, username, indexOrigins); err != nil {
 		return err
-	}
-	for _, k := range devs {
-		if err := tx.Delete(KindDevice, k); err != nil {
-			return err
-		}
-	}
-	for _, k := range origins {
-		if err := tx.Delete(KindOrigin, k); err != nil {
-			return err
-		}
 	}
 	if err := tx.Delete(KindFailure, UserKey(poolID, username)); err != nil {
 		return err
@@ -480,7 +463,7 @@ func DeleteUser(tx Tx, poolID, username string) error {
 	if err := deletePrefix(tx, KindFailure, UserKey(poolID, username)+"\x00"); err != nil {
 		return err
 	}
-	if err := deleteAuthEvents(tx, poolID, username); err != nil {
+	if err := deleteIndexed(tx, KindAuthEvent, poolID, username, indexEvents); err != nil {
 		return err
 	}
 	if u, err := GetUser(tx, poolID, username); err != nil || u == nil {
@@ -520,20 +503,11 @@ func Users(tx Tx, poolID string, fn func(*User) error) error {
 // GetDevice returns a device, or nil.
 func GetDevice(tx Tx, key string) (*Device, error) { return get[Device](tx, KindDevice, key) }
 
-// PutDevice stores a device.
-func PutDevice(tx Tx, d *Device) error { return put(tx, KindDevice, d.Key, d) }
-
-// DeleteDevice removes a device.
-func DeleteDevice(tx Tx, key string) error { return tx.Delete(KindDevice, key) }
-
 // Devices calls fn for every device.
 func Devices(tx Tx, fn func(*Device) error) error { return each(tx, KindDevice, "", fn) }
 
 // GetOrigin returns a sign-in origin, or nil.
 func GetOrigin(tx Tx, jti string) (*Origin, error) { return get[Origin](tx, KindOrigin, jti) }
-
-// PutOrigin stores a sign-in origin.
-func PutOrigin(tx Tx, o *Origin) error { return put(tx, KindOrigin, o.JTI, o) }
 
 // Origins calls fn for every sign-in origin.
 func Origins(tx Tx, fn func(*Origin) error) error { return each(tx, KindOrigin, "", fn) }
@@ -608,8 +582,9 @@ func PutKeys(tx Tx, k *Keys) error { return put(tx, KindMeta, "keys", k) }
 
 // Check verifies the references between records: every client, user and
 // failure count names an existing pool or user, every device an existing
-// user, every origin an existing user and client of its pool, and the
-// alias index matches the users' attributes both ways. It returns one
+// user, every origin an existing user and client of its pool, the alias
+// index matches the users' attributes both ways, and the users' indexes
+// list exactly their origins and devices. It returns one
 // error listing what is dangling, or nil.
 func Check(tx Tx) error {
 	var bad []string
@@ -695,6 +670,9 @@ func Check(tx Tx) error {
 			}
 			return nil
 		})
+	}
+	if err == nil {
+		err = checkUserIndexes(tx, note)
 	}
 	if err != nil {
 		return err

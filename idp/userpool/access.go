@@ -118,15 +118,7 @@ func (s *Service) GetUser(accessToken string) (*store.User, *Error) {
 // GlobalSignOut revokes every refresh token of the user, and with them the
 // access tokens of those sign-ins, in one transaction.
 func (s *Service) GlobalSignOut(accessToken string) *Error {
-	return s.accessUpdate(accessToken, func(tx store.Tx, u *store.User) error {
-		return store.Origins(tx, func(o *store.Origin) error {
-			if o.PoolID == u.PoolID && o.Username == u.Username && !o.Revoked {
-				o.Revoked = true
-				return store.PutOrigin(tx, o)
-			}
-			return nil
-		})
-	})
+	return s.accessUpdate(accessToken, revokeAll)
 }
 
 // RevokeToken revokes a refresh token and the access tokens it produced.

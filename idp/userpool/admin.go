@@ -50,8 +50,8 @@ func (s *Service) AdminListDevices(poolID, username string, limit int, token str
 		if err != nil {
 			return err
 		}
-		return store.Devices(tx, func(d *store.Device) error {
-			if d.PoolID == u.PoolID && d.Username == u.Username && d.Confirmed {
+		return store.UserDevices(tx, u.PoolID, u.Username, func(d *store.Device) error {
+			if d.Confirmed {
 				ds = append(ds, d)
 			}
 			return nil
@@ -82,12 +82,12 @@ func (s *Service) AdminUpdateDeviceStatus(poolID, username, deviceKey string, re
 // revokeAll revokes every sign-in of a user (its refresh tokens and the
 // access tokens they produced).
 func revokeAll(tx store.Tx, u *store.User) error {
-	return store.Origins(tx, func(o *store.Origin) error {
-		if o.PoolID == u.PoolID && o.Username == u.Username && !o.Revoked {
-			o.Revoked = true
-			return store.PutOrigin(tx, o)
+	return store.UserOrigins(tx, u.PoolID, u.Username, func(o *store.Origin) error {
+		if o.Revoked {
+			return nil
 		}
-		return nil
+		o.Revoked = true
+		return store.PutOrigin(tx, o)
 	})
 }
 

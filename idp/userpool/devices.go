@@ -205,7 +205,7 @@ func forgetDevice(tx store.Tx, u *store.User, key string) error {
 	if _, err := deviceOf(tx, u, key); err != nil {
 		return err
 	}
-	return store.DeleteDevice(tx, key)
+	return store.DeleteDevice(tx, u.PoolID, u.Username, key)
 }
 
 // ListDevices returns a page of the access token's user's confirmed
@@ -213,8 +213,8 @@ func forgetDevice(tx store.Tx, u *store.User, key string) error {
 func (s *Service) ListDevices(accessToken string, limit int, from string) (page []*store.Device, next string, err *Error) {
 	var ds []*store.Device
 	err = s.accessView(accessToken, func(tx store.Tx, u *store.User) error {
-		return store.Devices(tx, func(d *store.Device) error {
-			if d.PoolID == u.PoolID && d.Username == u.Username && d.Confirmed {
+		return store.UserDevices(tx, u.PoolID, u.Username, func(d *store.Device) error {
+			if d.Confirmed {
 				ds = append(ds, d)
 			}
 			return nil

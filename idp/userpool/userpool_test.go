@@ -127,9 +127,9 @@ func setUp(t *testing.T, svc *userpool.Service) {
 }
 
 // TestSignInIsOneTransaction: InitiateAuth writes nothing; a verified
-// sign-in commits its event, device and origin (and the reset of a failure
-// count) in one transaction; a failed proof commits its failure count and
-// its event.
+// sign-in commits its event, device and origin, each with its entry in
+// the user's index (and the reset of a failure count), in one
+// transaction; a failed proof commits its failure count and its event.
 func TestSignInIsOneTransaction(t *testing.T) {
 	st := &recordingStore{Store: store.NewMemory()}
 	svc := newService(t, st)
@@ -144,21 +144,21 @@ func TestSignInIsOneTransaction(t *testing.T) {
 	if err != nil || res.AuthenticationResult == nil || res.AuthenticationResult.NewDeviceMetadata == nil {
 		t.Fatalf("sign-in: %+v %v", res, err)
 	}
-	if c := st.take(); !slices.EqualFunc(c, [][]string{{"put device", "put origin", "put authevent", "put authindex"}}, slices.Equal) {
+	if c := st.take(); !slices.EqualFunc(c, [][]string{{"put device", "put userindex", "put origin", "put userindex", "put authevent", "put userindex"}}, slices.Equal) {
 		t.Fatalf("verified sign-in commits %q, want one transaction with the event, the device and the origin", c)
 	}
 
 	if _, err := srpSignIn(t, svc, "alice", "Wrong-Passw0rd!", nil); !errors.Is(err, userpool.ErrNotAuthorized) {
 		t.Fatalf("wrong password: %v", err)
 	}
-	if c := st.take(); !slices.EqualFunc(c, [][]string{{"put failure", "put authevent", "put authindex"}}, slices.Equal) {
+	if c := st.take(); !slices.EqualFunc(c, [][]string{{"put failure", "put authevent", "put userindex"}}, slices.Equal) {
 		t.Fatalf("failed proof commits %q, want its event and failure count", c)
 	}
 
 	if _, err := srpSignIn(t, svc, "alice", password, nil); err != nil {
 		t.Fatal(err)
 	}
-	if c := st.take(); !slices.EqualFunc(c, [][]string{{"delete failure", "put device", "put origin", "put authevent", "put authindex"}}, slices.Equal) {
+	if c := st.take(); !slices.EqualFunc(c, [][]string{{"delete failure", "put device", "put userindex", "put origin", "put userindex", "put authevent", "put userindex"}}, slices.Equal) {
 		t.Fatalf("sign-in after a failure commits %q, want one transaction", c)
 	}
 }

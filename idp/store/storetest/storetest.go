@@ -35,6 +35,7 @@ func Run(t *testing.T, e Engine) {
 	t.Run("ConcurrentUpdates", func(t *testing.T) { testConcurrent(t, e) })
 	t.Run("Records", func(t *testing.T) { testRecords(t, e) })
 	t.Run("Aliases", func(t *testing.T) { testAliases(t, e) })
+	t.Run("UserIndexes", func(t *testing.T) { testUserIndexes(t, e) })
 	t.Run("IdentityPools", func(t *testing.T) { testIdentityPools(t, e) })
 	t.Run("Closed", func(t *testing.T) { testClosed(t, e) })
 	if e.Reopen != nil {
@@ -495,5 +496,105 @@ func testAliases(t *testing.T, e Engine) {
 	})
 	if err := s.View(store.Check); err == nil {
 		t.Fatal("Check missed a stale alias")
+	}
+}
+
+// testUserIndexes: a user's origins and devices are listed, bounded and
+// deleted through its index; an origin whose refresh token expired goes
+// at the user's next sign-in; Migrate indexes the records of an older
+// server, and Check reports records missing from an index.
+func testUserIndexes(t *testing.T, e Engine) {
+	s := e.Open(t)
+	defer s.Close()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	origin := func(user, jti string, at time.Time) *store.Origin {
+		return &store.Origin{JTI: jti, PoolID: "i_P", ClientID: "c", Username: user, IssuedAt: at, ExpiresAt: at.Add(24 * time.Hour)}
+	}
+	users := func(tx store.Tx) error {
+		return errors.Join(store.PutPool(tx, &store.Pool{ID: "i_P"}), store.PutClient(tx, &store.Client{ID: "c", PoolID: "i_P"}),
+			store.PutUser(tx, &store.User{PoolID: "i_P", Username: "u"}), store.PutUser(tx, &store.User{PoolID: "i_P", Username: "v"}))
+	}
+	mustUpdate(t, s, users)
+	jtis := func(user string) []string {
+		t.Helper()
+		var out []string
+		if err := s.View(func(tx store.Tx) error {
+			return store.UserOrigins(tx, "i_P", user, func(o *store.Origin) error { out = append(out, o.JTI); return nil })
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for i := range store.MaxOriginsPerUser + 2 {
+		mustUpdate(t, s, func(tx store.Tx) error {
+			return store.PutOrigin(tx, origin("u", fmt.Sprintf("o%03d", i), t0.Add(time.Duration(i)*time.Second)))
+		})
+	}
+	mustUpdate(t, s, func(tx store.Tx) error { return store.PutOrigin(tx, origin("v", "v1", t0)) })
+	got := jtis("u")
+	if len(got) != store.MaxOriginsPerUser || got[0] != "o002" || got[len(got)-1] != fmt.Sprintf("o%03d", store.MaxOriginsPerUser+1) {
+		t.Fatalf("u's origins after %d sign-ins: %d, %q … %q", store.MaxOriginsPerUser+2, len(got), got[0], got[len(got)-1])
+	}
+	// An update (a revocation) does not index twice.
+	mustUpdate(t, s, func(tx store.Tx) error {
+		o := origin("u", "o050", t0.Add(50*time.Second))
+		o.Revoked = true
+		return store.PutOrigin(tx, o)
+	})
+	if n := len(jtis("u")); n != store.MaxOriginsPerUser {
+		t.Fatalf("after an update: %d origins", n)
+	}
+	// A sign-in of u two days later drops u's expired origins (not v's:
+	// v has not signed in since).
+	mustUpdate(t, s, func(tx store.Tx) error { return store.PutOrigin(tx, origin("u", "late", t0.Add(48*time.Hour))) })
+	if got := jtis("u"); !slices.Equal(got, []string{"late"}) {
+		t.Fatalf("after the expiry: %q", got)
+	}
+	if got := jtis("v"); !slices.Equal(got, []string{"v1"}) {
+		t.Fatalf("v's origins: %q", got)
+	}
+	// Devices: beyond the bound the oldest never confirmed goes first.
+	for i := range store.MaxDevicesPerUser + 1 {
+		mustUpdate(t, s, func(tx store.Tx) error {
+			return store.PutDevice(tx, &store.Device{PoolID: "i_P", Username: "u", Key: fmt.Sprintf("d%03d", i), Confirmed: i == 0, CreatedAt: t0})
+		})
+	}
+	var keys []string
+	if err := s.View(func(tx store.Tx) error {
+		return store.UserDevices(tx, "i_P", "u", func(d *store.Device) error { keys = append(keys, d.Key); return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != store.MaxDevicesPerUser || keys[0] != "d000" || slices.Contains(keys, "d001") {
+		t.Fatalf("devices: %d, %q", len(keys), keys[:3])
+	}
+	mustUpdate(t, s, func(tx store.Tx) error { return store.DeleteDevice(tx, "i_P", "u", "d000") })
+	if err := s.View(store.Check); err != nil {
+		t.Fatal(err)
+	}
+	// Records written by an older server, without the index.
+	mustUpdate(t, s, func(tx store.Tx) error {
+		return errors.Join(
+			tx.Put(store.KindOrigin, "raw", []byte(`{"JTI":"raw","PoolID":"i_P","ClientID":"c","Username":"v"}`)),
+			tx.Put(store.KindDevice, "rawdev", []byte(`{"Key":"rawdev","PoolID":"i_P","Username":"v"}`)),
+			tx.Delete(store.KindMeta, "schema"))
+	})
+	if err := s.View(store.Check); err == nil {
+		t.Fatal("Check missed an origin and a device without an index entry")
+	}
+	mustUpdate(t, s, store.Migrate)
+	if err := s.View(store.Check); err != nil {
+		t.Fatal(err)
+	}
+	if got := jtis("v"); !slices.Contains(got, "raw") || !slices.Contains(got, "v1") {
+		t.Fatalf("after Migrate, v's origins: %q", got)
+	}
+	// Deleting a user deletes what its indexes list.
+	mustUpdate(t, s, func(tx store.Tx) error { return store.DeleteUser(tx, "i_P", "u") })
+	if got := jtis("u"); len(got) != 0 {
+		t.Fatalf("after DeleteUser: %q", got)
+	}
+	if err := s.View(store.Check); err != nil {
+		t.Fatal(err)
 	}
 }
