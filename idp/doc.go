@@ -309,6 +309,19 @@
 // per user, and deletes it with the user. Sign-ups, password changes and
 // resets are not recorded.
 //
+// # Bounded records
+//
+// What one user can make the server keep is bounded, so that a script
+// with one user's password cannot fill the store: at most
+// store.MaxOriginsPerUser (100) sign-ins with their refresh tokens
+// (origins whose refresh tokens expired go at the user's next sign-in,
+// then the oldest), store.MaxDevicesPerUser (100) devices (the oldest
+// never confirmed first) and store.MaxAuthEvents (100) events. A refresh
+// token of a sign-in dropped this way is refused as revoked. Each user's
+// records are listed in an index of their own (idp/store's userindex),
+// so GlobalSignOut, ListDevices and DeleteUser cost what the user keeps,
+// not what every user keeps. Cognito documents no such bounds.
+//
 // # Token issuer
 //
 // Token issuers are Options.Endpoint + "/" + poolId, or Start's address.
