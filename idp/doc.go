@@ -317,7 +317,7 @@
 // (origins whose refresh tokens expired go at the user's next sign-in,
 // then the oldest), store.MaxDevicesPerUser (100) devices (the oldest
 // never confirmed first) and store.MaxAuthEvents (100) events. A refresh
-// token of a sign-in dropped this way is refused as revoked. Each user's
+// token of a sign-in dropped this way is refused (NotAuthorizedException). Each user's
 // records are listed in an index of their own (idp/store's userindex),
 // so GlobalSignOut, ListDevices and DeleteUser cost what the user keeps,
 // not what every user keeps. Cognito documents no such bounds.
