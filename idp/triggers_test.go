@@ -201,6 +201,14 @@ func TestHTTPTriggers(t *testing.T) {
 	if s := le.sources(); s[len(s)-1] != "CustomMessage_SignUp" {
 		t.Fatalf("sources %v", s)
 	}
+	// A resent code has its own source (Cognito's CustomMessage_ResendCode).
+	h.mustCall("ResendConfirmationCode", map[string]any{"ClientId": f.client, "Username": "manual"})
+	if s := le.sources(); s[len(s)-1] != "CustomMessage_ResendCode" {
+		t.Fatalf("sources %v", s)
+	}
+	if msgs := h.srv.Outbox(f.pool, "manual"); msgs[len(msgs)-1].Purpose != "RESEND_CODE" {
+		t.Fatalf("outbox %+v", msgs[len(msgs)-1])
+	}
 	h.mustCall("ConfirmSignUp", map[string]any{"ClientId": f.client, "Username": "manual", "ConfirmationCode": h.srv.LastCode(f.pool, "manual")})
 	if s := le.sources(); s[len(s)-1] != "PostConfirmation_ConfirmSignUp" {
 		t.Fatalf("sources %v", s)

@@ -16,7 +16,7 @@ type Message struct {
 	Username    string    `json:"username"` // the user's internal name
 	Medium      string    `json:"medium"`   // "EMAIL" or "SMS"
 	Destination string    `json:"destination"`
-	Purpose     string    `json:"purpose"` // SIGN_UP, SMS_MFA, EMAIL_OTP, SMS_OTP, ADMIN_CREATE_USER
+	Purpose     string    `json:"purpose"` // SIGN_UP, RESEND_CODE, SMS_MFA, EMAIL_OTP, SMS_OTP, ADMIN_CREATE_USER, …
 	Code        string    `json:"code"`    // the code or temporary password
 	// Text and Subject are the message a CustomMessage trigger wrote, the
 	// code in place of {####}; empty without one.

@@ -349,7 +349,7 @@ func (s *Service) ResendConfirmationCode(clientID, secretHash, username string) 
 	if u.Attrs["email"] == "" {
 		medium, attr = "SMS", "phone_number"
 	}
-	s.send(s.message(u, medium, "SIGN_UP", code))
+	s.send(s.message(u, medium, "RESEND_CODE", code))
 	return delivery(u, medium, attr), nil
 }
 

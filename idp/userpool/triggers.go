@@ -310,6 +310,8 @@ func customMessageSource(purpose string) string {
 	switch purpose {
 	case "SIGN_UP":
 		return "CustomMessage_SignUp"
+	case "RESEND_CODE":
+		return "CustomMessage_ResendCode"
 	case "ADMIN_CREATE_USER":
 		return "CustomMessage_AdminCreateUser"
 	case "FORGOT_PASSWORD":
