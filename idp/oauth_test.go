@@ -145,6 +145,11 @@ func TestDomainAndResourceServerOps(t *testing.T) {
 	d := h.mustCall("DescribeUserPoolDomain", map[string]any{"Domain": "shop-auth"})["DomainDescription"].(map[string]any)
 	assert.Equal(t, poolID, d["UserPoolId"])
 	assert.Equal(t, "ACTIVE", d["Status"])
+	// DescribeUserPool names it (botocore's UserPoolType.Domain).
+	describePool := func() map[string]any {
+		return h.mustCall("DescribeUserPool", map[string]any{"UserPoolId": poolID})["UserPool"].(map[string]any)
+	}
+	assert.Equal(t, "shop-auth", describePool()["Domain"])
 	assert.Empty(t, h.mustCall("DescribeUserPoolDomain", map[string]any{"Domain": "unknown"})["DomainDescription"])
 	_, e := h.call("CreateUserPoolDomain", map[string]any{"UserPoolId": poolID, "Domain": "second"})
 	wantErr(t, e, "InvalidParameterException", "User pool already has a domain configured.")
@@ -156,6 +161,7 @@ func TestDomainAndResourceServerOps(t *testing.T) {
 	wantErr(t, e, "InvalidParameterException", "")
 	h.mustCall("DeleteUserPoolDomain", map[string]any{"UserPoolId": poolID, "Domain": "shop-auth"})
 	assert.Empty(t, h.mustCall("DescribeUserPoolDomain", map[string]any{"Domain": "shop-auth"})["DomainDescription"])
+	assert.Nil(t, describePool()["Domain"])
 
 	rs := h.mustCall("DescribeResourceServer", map[string]any{"UserPoolId": poolID, "Identifier": "orders"})["ResourceServer"].(map[string]any)
 	assert.Equal(t, "Orders API", rs["Name"])

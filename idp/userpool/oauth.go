@@ -353,6 +353,21 @@ func (s *Service) PoolForDomain(domain string) string {
 	return d.PoolID
 }
 
+// DomainOfPool returns a pool's domain prefix, or "" (DescribeUserPool's
+// Domain). Domains are few, one a pool at most: they are scanned.
+func (s *Service) DomainOfPool(poolID string) string {
+	name := ""
+	_ = s.view(func(tx store.Tx) error {
+		return store.Domains(tx, func(d *store.Domain) error {
+			if d.PoolID == poolID {
+				name = d.Domain
+			}
+			return nil
+		})
+	})
+	return name
+}
+
 // AuthenticateClient checks an app client's id and secret (RFC 6749,
 // Section 2.3.1) in constant time; a client without a secret is
 // authenticated by its id alone when secret is "". The refusal is

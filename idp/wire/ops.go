@@ -188,7 +188,11 @@ func opDescribeUserPool(svc *userpool.Service, c *call, in *poolIDIn) (any, *use
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"UserPool": poolOut(p)}, nil
+	out := poolOut(p)
+	if d := svc.DomainOfPool(p.ID); d != "" {
+		out["Domain"] = d
+	}
+	return map[string]any{"UserPool": out}, nil
 }
 
 type createClientIn struct {
