@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // lambdaEndpoint is an HTTP trigger endpoint for tests: it decodes
@@ -190,9 +194,28 @@ func TestHTTPTriggers(t *testing.T) {
 		t.Fatalf("event %v", ev)
 	}
 	out = h.mustCall("SignUp", map[string]any{"ClientId": f.client, "Username": "manual", "Password": "Manual-Pass-1",
-		"UserAttributes": []map[string]string{{"Name": "email", "Value": "m@example.com"}}})
+		"UserAttributes": []map[string]string{{"Name": "email", "Value": "m@example.com"}},
+		"ValidationData": []map[string]string{{"Name": "invite", "Value": "abc"}}, "ClientMetadata": map[string]string{"source": "test"}})
 	if out["UserConfirmed"] != false {
 		t.Fatalf("SignUp %v", out)
+	}
+	// The pre sign-up event carries ValidationData and ClientMetadata
+	// (botocore's SignUpRequest; the trigger's request.validationData and
+	// request.clientMetadata).
+	le.mu.Lock()
+	var pre map[string]any
+	for _, e := range le.events {
+		if e["triggerSource"] == "PreSignUp_SignUp" && e["userName"] == "manual" {
+			pre = e
+		}
+	}
+	le.mu.Unlock()
+	require.NotNil(t, pre)
+	req := pre["request"].(map[string]any)
+	assert.Equal(t, map[string]any{"invite": "abc"}, req["validationData"])
+	assert.Equal(t, map[string]any{"source": "test"}, req["clientMetadata"])
+	if a := h.mustCall("AdminGetUser", map[string]any{"UserPoolId": f.pool, "Username": "manual"}); strings.Contains(fmt.Sprint(a), "invite") {
+		t.Fatalf("validation data stored: %v", a)
 	}
 	msgs := h.srv.Outbox(f.pool, "manual")
 	if m := msgs[len(msgs)-1]; m.Text != "Hello m@example.com, your code is "+m.Code+"." || m.Subject != "Your code" {

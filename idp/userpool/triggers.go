@@ -230,7 +230,7 @@ func accessScope(base string, add, suppress []string) *string {
 // preSignUp runs the pre sign-up trigger, when configured: source is
 // SourcePreSignUp (SignUp, through client clientID) or
 // SourcePreSignUpAdmin (AdminCreateUser, no client).
-func (s *Service) preSignUp(source, poolID, clientID, username string, attrs map[string]string) (PreSignUpOutput, *Error) {
+func (s *Service) preSignUp(source, poolID, clientID, username string, attrs, validation, metadata map[string]string) (PreSignUpOutput, *Error) {
 	hook := s.cfg.Triggers.PreSignUp
 	if hook == nil {
 		return PreSignUpOutput{}, nil
@@ -241,7 +241,7 @@ func (s *Service) preSignUp(source, poolID, clientID, username string, attrs map
 	}
 	out, err := hook(context.Background(), PreSignUpInput{
 		TriggerEvent:   TriggerEvent{TriggerSource: source, User: TriggerUser{PoolID: poolID, ClientID: clientID, Username: username, Attributes: maps.Clone(a)}},
-		UserAttributes: a, ValidationData: map[string]string{}, ClientMetadata: map[string]string{},
+		UserAttributes: a, ValidationData: orEmpty(validation), ClientMetadata: orEmpty(metadata),
 	})
 	if err != nil {
 		return out, apiErr("UserLambdaValidationException", "PreSignUp failed with error %v.", err)
@@ -250,6 +250,15 @@ func (s *Service) preSignUp(source, poolID, clientID, username string, attrs map
 		return out, apiErr("InvalidLambdaResponseException", "Invalid lambda response: autoVerifyEmail and autoVerifyPhone need autoConfirmUser")
 	}
 	return out, nil
+}
+
+// orEmpty is a copy of m, never nil (a trigger event's maps are {} when
+// empty, as Cognito's).
+func orEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return maps.Clone(m)
 }
 
 // postConfirmation runs the post confirmation trigger, when configured,

@@ -128,6 +128,9 @@ type AdminCreateUserInput struct {
 	Attributes        map[string]string
 	Suppress          bool // MessageAction SUPPRESS: no message
 	SMS               bool // DesiredDeliveryMediums includes SMS
+	// ValidationData and ClientMetadata go to the pre sign-up trigger
+	// only.
+	ValidationData, ClientMetadata map[string]string
 }
 
 // AdminCreateUser creates a FORCE_CHANGE_PASSWORD user and (unless
@@ -147,7 +150,7 @@ func (s *Service) AdminCreateUser(in AdminCreateUserInput) (*store.User, *Error)
 		if err := checkAttributes(p, nil, in.Attributes, byAdmin|creating); err != nil {
 			return nil, err
 		}
-		if _, err := s.preSignUp(SourcePreSignUpAdmin, in.PoolID, "", in.Username, in.Attributes); err != nil {
+		if _, err := s.preSignUp(SourcePreSignUpAdmin, in.PoolID, "", in.Username, in.Attributes, in.ValidationData, in.ClientMetadata); err != nil {
 			return nil, err
 		}
 	}
@@ -267,6 +270,9 @@ type Attribute struct {
 type SignUpInput struct {
 	ClientID, SecretHash, Username, Password string
 	Attributes                               map[string]string
+	// ValidationData and ClientMetadata go to the pre sign-up trigger
+	// only: they are never stored.
+	ValidationData, ClientMetadata map[string]string
 }
 
 // CodeDelivery is Cognito's CodeDeliveryDetailsType.
@@ -299,7 +305,7 @@ func (s *Service) SignUp(in SignUpInput) (*store.User, *CodeDelivery, *Error) {
 	if err := checkAttributes(p, cl, in.Attributes, byUser|creating); err != nil {
 		return nil, nil, err
 	}
-	pre, err := s.preSignUp(SourcePreSignUp, cl.PoolID, cl.ID, in.Username, in.Attributes)
+	pre, err := s.preSignUp(SourcePreSignUp, cl.PoolID, cl.ID, in.Username, in.Attributes, in.ValidationData, in.ClientMetadata)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -332,13 +332,16 @@ type adminCreateUserIn struct {
 	UserAttributes         []attribute
 	MessageAction          string
 	DesiredDeliveryMediums []string
+	ValidationData         []attribute
+	ClientMetadata         map[string]string
 }
 
 func opAdminCreateUser(svc *userpool.Service, c *call, in *adminCreateUserIn) (any, *userpool.Error) {
 	u, err := svc.AdminCreateUser(userpool.AdminCreateUserInput{
 		PoolID: in.UserPoolId, Username: in.Username, TemporaryPassword: in.TemporaryPassword,
 		Attributes: attrMap(in.UserAttributes), Suppress: in.MessageAction == "SUPPRESS",
-		SMS: slices.Contains(in.DesiredDeliveryMediums, "SMS"),
+		SMS:            slices.Contains(in.DesiredDeliveryMediums, "SMS"),
+		ValidationData: attrMap(in.ValidationData), ClientMetadata: in.ClientMetadata,
 	})
 	if err != nil {
 		return nil, err
@@ -403,13 +406,14 @@ func opAdminUpdateUserAttributes(svc *userpool.Service, c *call, in *adminUpdate
 
 type signUpIn struct {
 	ClientId, SecretHash, Username, Password string
-	UserAttributes                           []attribute
+	UserAttributes, ValidationData           []attribute
+	ClientMetadata                           map[string]string
 }
 
 func opSignUp(svc *userpool.Service, c *call, in *signUpIn) (any, *userpool.Error) {
 	u, cd, err := svc.SignUp(userpool.SignUpInput{
 		ClientID: in.ClientId, SecretHash: in.SecretHash, Username: in.Username, Password: in.Password,
-		Attributes: attrMap(in.UserAttributes),
+		Attributes: attrMap(in.UserAttributes), ValidationData: attrMap(in.ValidationData), ClientMetadata: in.ClientMetadata,
 	})
 	if err != nil {
 		return nil, err
