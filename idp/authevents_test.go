@@ -148,6 +148,21 @@ func TestAuthEvents(t *testing.T) {
 	assert.Equal(t, []any{map[string]any{"ChallengeName": "Password", "ChallengeResponse": "Success"}},
 		bob[1].(map[string]any)["ChallengeResponses"])
 
+	// AdminUpdateAuthEventFeedback: an administrator's verdict shows as
+	// EventFeedback (botocore's EventFeedbackType: FeedbackValue, Provider,
+	// FeedbackDate); FeedbackValue is the enum Valid|Invalid.
+	h.mustCall("AdminUpdateAuthEventFeedback", map[string]any{"UserPoolId": f.pool, "Username": f.user, "EventId": first["EventId"], "FeedbackValue": "Invalid"})
+	evs = events(nil)
+	fb, _ := evs[len(evs)-1]["EventFeedback"].(map[string]any)
+	require.NotNil(t, fb, "%v", evs[len(evs)-1])
+	assert.Equal(t, "Invalid", fb["FeedbackValue"])
+	assert.Equal(t, "Admin", fb["Provider"])
+	assert.Nil(t, evs[0]["EventFeedback"])
+	_, e = h.call("AdminUpdateAuthEventFeedback", map[string]any{"UserPoolId": f.pool, "Username": f.user, "EventId": first["EventId"], "FeedbackValue": "Maybe"})
+	wantErr(t, e, "InvalidParameterException", "")
+	_, e = h.call("AdminUpdateAuthEventFeedback", map[string]any{"UserPoolId": f.pool, "Username": f.user, "EventId": "no-such-event", "FeedbackValue": "Valid"})
+	wantErr(t, e, "ResourceNotFoundException", "")
+
 	// Errors: an unknown user, a bad limit.
 	_, e = h.call("AdminListUserAuthEvents", map[string]any{"UserPoolId": f.pool, "Username": "nobody"})
 	wantErr(t, e, "UserNotFoundException", "")

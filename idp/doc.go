@@ -292,8 +292,10 @@
 // # Sign-in history
 //
 // Each sign-in of a known user is one event of AdminListUserAuthEvents
-// (Cognito's AuthEventType): EventType SignIn; EventResponse Pass, Fail or
-// InProgress (a challenge open, or left unanswered); ChallengeResponses
+// (Cognito's AuthEventType), stored from its first proof (a password, a
+// code) or its outcome on, so that an SRP start never answered writes
+// nothing: EventType SignIn; EventResponse Pass, Fail or InProgress (a
+// challenge open, or left unanswered); ChallengeResponses
 // with a Password or Mfa entry, Success or Failure, for each proof
 // answered (one-time codes, MFA or USER_AUTH's first factor, are Mfa);
 // and EventContextData.IpAddress. The address is UserContextData's
@@ -301,8 +303,11 @@
 // as the sign-in's first step names it; one that is not an IP address,
 // or none, gives the address the request came from (forwarding headers
 // are not believed). The tokens of a sign-in carry its event's id as
-// event_id. Malformed requests and sessions that are not the request's
-// to answer leave the event as it was. EventRisk is always NoRisk: no
+// event_id; AdminUpdateAuthEventFeedback records an administrator's
+// verdict on one, listed as EventFeedback (UpdateAuthEventFeedback, whose
+// token Cognito sends in its risk e-mails, is not answered). Malformed
+// requests and sessions that are not the request's to answer leave the
+// event as it was. EventRisk is always NoRisk: no
 // risk is assessed. Cognito keeps this history only with threat
 // protection (UserPoolAddOnNotEnabledException otherwise); the local
 // server keeps it for every pool, the newest store.MaxAuthEvents (100)

@@ -37,6 +37,16 @@ type AuthEvent struct {
 	// IPAddress is the end user's address the request named
 	// (UserContextData or ContextData), else the request's source.
 	IPAddress string `json:",omitempty"`
+	// Feedback is AdminUpdateAuthEventFeedback's verdict, if any.
+	Feedback *EventFeedback `json:",omitempty"`
+}
+
+// EventFeedback is Cognito's EventFeedbackType: Value is Valid or
+// Invalid, Provider who said so (Admin).
+type EventFeedback struct {
+	Value    string
+	Provider string
+	Date     time.Time
 }
 
 // ChallengeOutcome is Cognito's ChallengeResponseType: Name is Password or

@@ -123,6 +123,35 @@ func (s *Service) putEvent(tx store.Tx, sess *session, o *outcome) error {
 	return store.PutAuthEvent(tx, e, isNew)
 }
 
+// AdminUpdateAuthEventFeedback records an administrator's verdict on one
+// of a user's sign-in events (FeedbackValue Valid or Invalid); the event
+// lists it as EventFeedback. Unknown events are ResourceNotFoundException.
+func (s *Service) AdminUpdateAuthEventFeedback(poolID, username, eventID, value string) *Error {
+	if value != "Valid" && value != "Invalid" {
+		return validation("Value '%s' at 'feedbackValue' failed to satisfy constraint: Member must satisfy enum value set: [Valid, Invalid]", value)
+	}
+	return s.update(func(tx store.Tx) error {
+		u, err := adminUser(tx, poolID, username)
+		if err != nil {
+			return err
+		}
+		var found *store.AuthEvent
+		if err := store.AuthEvents(tx, u.PoolID, u.Username, func(_ string, e *store.AuthEvent) error {
+			if e.ID == eventID {
+				found = e
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if found == nil {
+			return errNotFound("Auth event %s does not exist.", eventID)
+		}
+		found.Feedback = &store.EventFeedback{Value: value, Provider: "Admin", Date: s.now()}
+		return store.PutAuthEvent(tx, found, false)
+	})
+}
+
 // SourceIP is the address of an http.Request's RemoteAddr ("" if it has
 // none), for the history of sign-ins that name no end user's address.
 // Forwarding headers are not believed: a client sets them as it likes.

@@ -19,16 +19,17 @@ func init() {
 		"DeleteUser":                       handle(opDeleteUser),
 		"GetDevice":                        handle(opGetDevice),
 		// Admin operations on users and devices.
-		"AdminGetDevice":            handle(opAdminGetDevice),
-		"AdminListDevices":          handle(opAdminListDevices),
-		"AdminUpdateDeviceStatus":   handle(opAdminUpdateDeviceStatus),
-		"AdminUserGlobalSignOut":    handle(opAdminUserGlobalSignOut),
-		"AdminResetUserPassword":    handle(opAdminResetUserPassword),
-		"AdminDisableUser":          handle(opAdminDisableUser),
-		"AdminEnableUser":           handle(opAdminEnableUser),
-		"AdminDeleteUserAttributes": handle(opAdminDeleteUserAttributes),
-		"AdminListUserAuthEvents":   handle(opAdminListUserAuthEvents),
-		"AdminLinkProviderForUser":  handle(opAdminLinkProviderForUser),
+		"AdminGetDevice":               handle(opAdminGetDevice),
+		"AdminListDevices":             handle(opAdminListDevices),
+		"AdminUpdateDeviceStatus":      handle(opAdminUpdateDeviceStatus),
+		"AdminUserGlobalSignOut":       handle(opAdminUserGlobalSignOut),
+		"AdminResetUserPassword":       handle(opAdminResetUserPassword),
+		"AdminDisableUser":             handle(opAdminDisableUser),
+		"AdminEnableUser":              handle(opAdminEnableUser),
+		"AdminDeleteUserAttributes":    handle(opAdminDeleteUserAttributes),
+		"AdminListUserAuthEvents":      handle(opAdminListUserAuthEvents),
+		"AdminUpdateAuthEventFeedback": handle(opAdminUpdateAuthEventFeedback),
+		"AdminLinkProviderForUser":     handle(opAdminLinkProviderForUser),
 	})
 }
 
@@ -219,6 +220,9 @@ func opAdminListUserAuthEvents(svc *userpool.Service, c *call, in *authEventsIn)
 		if e.IPAddress != "" {
 			m["EventContextData"] = map[string]string{"IpAddress": e.IPAddress}
 		}
+		if f := e.Feedback; f != nil {
+			m["EventFeedback"] = map[string]any{"FeedbackValue": f.Value, "Provider": f.Provider, "FeedbackDate": epoch(f.Date)}
+		}
 		out = append(out, m)
 	}
 	res := map[string]any{"AuthEvents": out}
@@ -226,6 +230,19 @@ func opAdminListUserAuthEvents(svc *userpool.Service, c *call, in *authEventsIn)
 		res["NextToken"] = next
 	}
 	return res, nil
+}
+
+type authEventFeedbackIn struct {
+	UserPoolId, Username, EventId, FeedbackValue string
+}
+
+func (in *authEventFeedbackIn) check() *userpool.Error {
+	return required(field{"userPoolId", in.UserPoolId, maxPoolID}, field{"username", in.Username, maxUsername},
+		field{"eventId", in.EventId, 50})
+}
+
+func opAdminUpdateAuthEventFeedback(svc *userpool.Service, c *call, in *authEventFeedbackIn) (any, *userpool.Error) {
+	return done(svc.AdminUpdateAuthEventFeedback(in.UserPoolId, in.Username, in.EventId, in.FeedbackValue))
 }
 
 type linkProviderIn struct{ UserPoolId string }
