@@ -10,9 +10,10 @@ import (
 )
 
 // The sign-in history (issue 13, item 5): each sign-in of a known user is
-// one event, Cognito's AuthEventType, stored when its first step is
-// answered and updated by each later step, with the end user's IP address
-// and the outcome of each proof. AdminListUserAuthEvents lists them. The
+// one event, Cognito's AuthEventType, stored from its first proof or its
+// outcome on (putEvent, in the step's transaction) and updated by each
+// later step, with the end user's IP address and the outcome of each
+// proof. AdminListUserAuthEvents lists them. The
 // tokens of a sign-in carry its event's id as event_id, as Cognito's do.
 //
 // Cognito keeps this history only for pools with threat protection (and
