@@ -20,7 +20,8 @@
 // package idp/identity): identity pools that trust the server's user
 // pools, GetId and GetCredentialsForIdentity, which check the ID token of
 // each login and hand out fake AWS credentials that expire
-// (Options.IdentityCredentialsTTL), and GetOpenIdToken.
+// (Options.IdentityCredentialsTTL), and GetOpenIdToken; the pools' roles
+// (SetIdentityPoolRoles) are kept and returned, not applied.
 // The user-pool operations cover sign-in and refresh
 // (GetTokensFromRefreshToken with the client's RefreshTokenRotation),
 // sign-up, password reset and change, the signed-in user's attributes and

@@ -102,6 +102,47 @@ func TestIdentityPoolSDK(t *testing.T) {
 	require.Len(t, desc.CognitoIdentityProviders, 1)
 	assert.Equal(t, f.client, aws.ToString(desc.CognitoIdentityProviders[0].ClientId))
 
+	// UpdateIdentityPool replaces the settings (botocore: IdentityPool is
+	// its input and output); SetIdentityPoolRoles and GetIdentityPoolRoles
+	// keep the roles and mappings, which Describe does not show.
+	upd, err := c.UpdateIdentityPool(ctx, &ci.UpdateIdentityPoolInput{
+		IdentityPoolId: aws.String(poolID), IdentityPoolName: aws.String("app_users_v2"), AllowUnauthenticatedIdentities: true,
+		CognitoIdentityProviders: desc.CognitoIdentityProviders,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "app_users_v2", aws.ToString(upd.IdentityPoolName))
+	desc, err = c.DescribeIdentityPool(ctx, &ci.DescribeIdentityPoolInput{IdentityPoolId: aws.String(poolID)})
+	require.NoError(t, err)
+	assert.True(t, desc.AllowUnauthenticatedIdentities)
+	require.Len(t, desc.CognitoIdentityProviders, 1)
+	authRole := "arn:aws:iam::000000000000:role/app-authenticated"
+	_, err = c.SetIdentityPoolRoles(ctx, &ci.SetIdentityPoolRolesInput{
+		IdentityPoolId: aws.String(poolID),
+		Roles:          map[string]string{"authenticated": authRole, "unauthenticated": "arn:aws:iam::000000000000:role/app-guest"},
+		RoleMappings: map[string]citypes.RoleMapping{cognitoLoginKey(f.pool) + ":" + f.client: {
+			Type: citypes.RoleMappingTypeToken, AmbiguousRoleResolution: citypes.AmbiguousRoleResolutionTypeAuthenticatedRole,
+		}},
+	})
+	require.NoError(t, err)
+	roles, err := c.GetIdentityPoolRoles(ctx, &ci.GetIdentityPoolRolesInput{IdentityPoolId: aws.String(poolID)})
+	require.NoError(t, err)
+	assert.Equal(t, authRole, roles.Roles["authenticated"])
+	require.Len(t, roles.RoleMappings, 1)
+	assert.Equal(t, citypes.RoleMappingTypeToken, roles.RoleMappings[cognitoLoginKey(f.pool)+":"+f.client].Type)
+	_, err = c.SetIdentityPoolRoles(ctx, &ci.SetIdentityPoolRolesInput{IdentityPoolId: aws.String(poolID), Roles: map[string]string{"admin": authRole}})
+	code, _ := apiCode(err)
+	assert.Equal(t, "InvalidParameterException", code)
+	_, err = c.GetIdentityPoolRoles(ctx, &ci.GetIdentityPoolRolesInput{IdentityPoolId: aws.String("us-east-1:00000000-0000-4000-8000-000000000000")})
+	code, _ = apiCode(err)
+	assert.Equal(t, "ResourceNotFoundException", code)
+	// Updating again keeps the roles.
+	_, err = c.UpdateIdentityPool(ctx, &ci.UpdateIdentityPoolInput{IdentityPoolId: aws.String(poolID), IdentityPoolName: aws.String("app_users"),
+		CognitoIdentityProviders: desc.CognitoIdentityProviders})
+	require.NoError(t, err)
+	roles, err = c.GetIdentityPoolRoles(ctx, &ci.GetIdentityPoolRolesInput{IdentityPoolId: aws.String(poolID)})
+	require.NoError(t, err)
+	assert.Equal(t, authRole, roles.Roles["authenticated"])
+
 	// Listing pages through every pool.
 	for i := range 2 {
 		_, err := c.CreateIdentityPool(ctx, &ci.CreateIdentityPoolInput{IdentityPoolName: aws.String("more" + string(rune('a'+i))), AllowUnauthenticatedIdentities: true})
@@ -123,7 +164,7 @@ func TestIdentityPoolSDK(t *testing.T) {
 	slices.Sort(names)
 	assert.Equal(t, []string{"app_users", "morea", "moreb"}, names)
 	_, err = c.ListIdentityPools(ctx, &ci.ListIdentityPoolsInput{MaxResults: aws.Int32(61)})
-	code, _ := apiCode(err)
+	code, _ = apiCode(err)
 	assert.Equal(t, "InvalidParameterException", code)
 
 	idTok, _ := h.idTokens(f)

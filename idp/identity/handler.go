@@ -2,6 +2,7 @@ package identity
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -130,6 +131,14 @@ func (h *Handler) endpoint(r *http.Request) string {
 	return h.Endpoint(r)
 }
 
+// rolesIn is SetIdentityPoolRoles's request and GetIdentityPoolRoles's
+// answer.
+type rolesIn struct {
+	IdentityPoolID string                     `json:"IdentityPoolId"`
+	Roles          map[string]string          `json:"Roles"`
+	RoleMappings   map[string]json.RawMessage `json:"RoleMappings,omitempty"`
+}
+
 // operations is the table of AWSCognitoIdentityService operations.
 var operations = map[string]opFunc{
 	"CreateIdentityPool": op(func(h *Handler, r *http.Request, in *PoolConfig) (any, *userpool.Error) {
@@ -139,6 +148,27 @@ var operations = map[string]opFunc{
 			return nil, err
 		}
 		return renderPool(p), nil
+	}),
+	"UpdateIdentityPool": op(func(h *Handler, r *http.Request, in *PoolConfig) (any, *userpool.Error) {
+		p, err := h.Service.UpdateIdentityPool(*in)
+		if err != nil {
+			return nil, err
+		}
+		return renderPool(p), nil
+	}),
+	"SetIdentityPoolRoles": op(func(h *Handler, r *http.Request, in *rolesIn) (any, *userpool.Error) {
+		return nil, h.Service.SetIdentityPoolRoles(in.IdentityPoolID, in.Roles, in.RoleMappings)
+	}),
+	"GetIdentityPoolRoles": op(func(h *Handler, r *http.Request, in *idIn) (any, *userpool.Error) {
+		p, err := h.Service.DescribeIdentityPool(in.IdentityPoolID)
+		if err != nil {
+			return nil, err
+		}
+		out := rolesIn{IdentityPoolID: p.ID, Roles: p.Roles, RoleMappings: p.RoleMappings}
+		if out.Roles == nil {
+			out.Roles = map[string]string{}
+		}
+		return out, nil
 	}),
 	"DescribeIdentityPool": op(func(h *Handler, r *http.Request, in *idIn) (any, *userpool.Error) {
 		p, err := h.Service.DescribeIdentityPool(in.IdentityPoolID)

@@ -29,10 +29,12 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -205,19 +207,8 @@ func (s *Service) newID(region string) (string, error) {
 
 // CreateIdentityPool creates an identity pool.
 func (s *Service) CreateIdentityPool(cfg PoolConfig) (*store.IdentityPool, *userpool.Error) {
-	if len(cfg.Name) < 1 || len(cfg.Name) > 128 || !poolNamePattern.MatchString(cfg.Name) {
-		return nil, errParam("1 validation error detected: Value '%.64s' at 'identityPoolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+", cfg.Name)
-	}
-	for _, p := range cfg.Providers {
-		if len(p.ProviderName) < 1 || len(p.ProviderName) > 128 || !providerNamePattern.MatchString(p.ProviderName) {
-			return nil, errParam("Invalid Cognito Identity Provider name: %.128s", p.ProviderName)
-		}
-		if p.ClientID != "" && (len(p.ClientID) > 128 || !clientIDPattern.MatchString(p.ClientID)) {
-			return nil, errParam("Invalid Cognito Identity Provider client id: %.128s", p.ClientID)
-		}
-		if userPoolOf(p.ProviderName, "") == "" && !strings.Contains(p.ProviderName, "/") {
-			return nil, errParam("Invalid Cognito Identity Provider name: %.128s", p.ProviderName)
-		}
+	if err := checkPoolConfig(cfg); err != nil {
+		return nil, err
 	}
 	id := cfg.ID
 	if id != "" {
@@ -251,6 +242,109 @@ func (s *Service) CreateIdentityPool(cfg PoolConfig) (*store.IdentityPool, *user
 		return nil, asError(err)
 	}
 	return p, nil
+}
+
+// checkPoolConfig checks the settings CreateIdentityPool and
+// UpdateIdentityPool share: the name's pattern and the providers' names
+// and client ids.
+func checkPoolConfig(cfg PoolConfig) *userpool.Error {
+	if len(cfg.Name) < 1 || len(cfg.Name) > 128 || !poolNamePattern.MatchString(cfg.Name) {
+		return errParam("1 validation error detected: Value '%.64s' at 'identityPoolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+", cfg.Name)
+	}
+	for _, p := range cfg.Providers {
+		if len(p.ProviderName) < 1 || len(p.ProviderName) > 128 || !providerNamePattern.MatchString(p.ProviderName) {
+			return errParam("Invalid Cognito Identity Provider name: %.128s", p.ProviderName)
+		}
+		if p.ClientID != "" && (len(p.ClientID) > 128 || !clientIDPattern.MatchString(p.ClientID)) {
+			return errParam("Invalid Cognito Identity Provider client id: %.128s", p.ClientID)
+		}
+		if userPoolOf(p.ProviderName, "") == "" && !strings.Contains(p.ProviderName, "/") {
+			return errParam("Invalid Cognito Identity Provider name: %.128s", p.ProviderName)
+		}
+	}
+	return nil
+}
+
+// UpdateIdentityPool replaces an identity pool's settings with cfg (cfg.ID
+// names it), as Cognito's UpdateIdentityPool: settings left out are
+// cleared; the id, creation time, identities and roles stay.
+func (s *Service) UpdateIdentityPool(cfg PoolConfig) (*store.IdentityPool, *userpool.Error) {
+	if err := checkID("identityPoolId", cfg.ID); err != nil {
+		return nil, err
+	}
+	if err := checkPoolConfig(cfg); err != nil {
+		return nil, err
+	}
+	var p *store.IdentityPool
+	if err := s.editPool(cfg.ID, func(old *store.IdentityPool) {
+		p = &store.IdentityPool{
+			ID: old.ID, Name: cfg.Name, AllowUnauthenticatedIdentities: cfg.AllowUnauthenticatedIdentities,
+			AllowClassicFlow: cfg.AllowClassicFlow, Providers: slices.Clone(cfg.Providers),
+			SupportedLoginProviders: cfg.SupportedLoginProviders, DeveloperProviderName: cfg.DeveloperProviderName,
+			OpenIDConnectProviderARNs: cfg.OpenIDConnectProviderARNs, SAMLProviderARNs: cfg.SAMLProviderARNs,
+			Tags: cfg.Tags, CreatedAt: old.CreatedAt, Identities: old.Identities,
+			Roles: old.Roles, RoleMappings: old.RoleMappings,
+		}
+		*old = *p
+	}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// editPool changes a stored identity pool in one transaction.
+func (s *Service) editPool(id string, fn func(*store.IdentityPool)) *userpool.Error {
+	err := s.cfg.Store.Update(func(tx store.Tx) error {
+		p, err := store.GetIdentityPool(tx, id)
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return errPoolNotFound(id)
+		}
+		fn(p)
+		return store.PutIdentityPool(tx, p)
+	})
+	return asError(err)
+}
+
+// roleTypes are the keys of SetIdentityPoolRoles's Roles (botocore's
+// RolesMap: at most 2).
+var roleTypes = []string{"authenticated", "unauthenticated"}
+
+// SetIdentityPoolRoles sets the role ARNs of an identity pool's
+// authenticated and unauthenticated identities and its role mappings
+// (botocore's SetIdentityPoolRolesInput: Roles keyed by role type, ARNs of
+// 20 to 2048 characters; at most 10 mappings, each with a Type). The local
+// server keeps and returns them; its credentials are fake whatever the
+// role.
+func (s *Service) SetIdentityPoolRoles(id string, roles map[string]string, mappings map[string]json.RawMessage) *userpool.Error {
+	if err := checkID("identityPoolId", id); err != nil {
+		return err
+	}
+	if roles == nil {
+		return errParam("1 validation error detected: Value null at 'roles' failed to satisfy constraint: Member must not be null")
+	}
+	for k, arn := range roles {
+		if !slices.Contains(roleTypes, k) {
+			return errParam("Invalid role type %.32q: expected authenticated or unauthenticated", k)
+		}
+		if len(arn) < 20 || len(arn) > 2048 || !strings.HasPrefix(arn, "arn:") {
+			return errParam("Invalid role ARN for %s: %.64s", k, arn)
+		}
+	}
+	if len(mappings) > 10 {
+		return errParam("1 validation error detected: Value at 'roleMappings' failed to satisfy constraint: Member must have length less than or equal to 10")
+	}
+	for provider, raw := range mappings {
+		var m struct{ Type string }
+		if err := json.Unmarshal(raw, &m); err != nil || (m.Type != "Token" && m.Type != "Rules") {
+			return errParam("Invalid role mapping for %.128s: Type must be Token or Rules", provider)
+		}
+	}
+	return s.editPool(id, func(p *store.IdentityPool) {
+		p.Roles, p.RoleMappings = maps.Clone(roles), maps.Clone(mappings)
+	})
 }
 
 // DescribeIdentityPool returns an identity pool.

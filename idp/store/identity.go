@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Record kinds of the identity-pool service (package idp/identity). They
 // are new buckets: files written before them open unchanged.
@@ -34,6 +37,11 @@ type IdentityPool struct {
 	CreatedAt                      time.Time          `json:"CreatedAt"`
 	// Identities counts the identities created in the pool.
 	Identities int `json:"Identities,omitempty"`
+	// Roles and RoleMappings are SetIdentityPoolRoles's: the role ARN of
+	// "authenticated" and "unauthenticated" identities, and the mappings
+	// as given (kept and returned; the fake credentials do not use them).
+	Roles        map[string]string          `json:"Roles,omitempty"`
+	RoleMappings map[string]json.RawMessage `json:"RoleMappings,omitempty"`
 }
 
 // Identity is one identity of an identity pool. Key: ID ("REGION:GUID").
