@@ -211,6 +211,27 @@ func TestAuthEventsBounded(t *testing.T) {
 	assert.Equal(t, firstKept, all[len(all)-1].(map[string]any)["EventId"])
 }
 
+// TestAuthEventsUserAuth: a password chosen at USER_AUTH's
+// SELECT_CHALLENGE is a Password proof of the event, right or wrong.
+func TestAuthEventsUserAuth(t *testing.T) {
+	h := newHarness(t, nil)
+	f := h.fixture(PoolConfig{Name: "p"}, ClientConfig{Name: "c", ExplicitAuthFlows: []string{"ALLOW_USER_AUTH"}}, UserConfig{})
+	for _, pw := range []string{"Wrong-Horse-1", f.password} {
+		h.clock.Advance(time.Second)
+		sel := h.mustCall("InitiateAuth", map[string]any{"AuthFlow": "USER_AUTH", "ClientId": f.client, "AuthParameters": map[string]string{"USERNAME": f.user}})
+		require.Equal(t, "SELECT_CHALLENGE", sel["ChallengeName"])
+		h.respond(f, "SELECT_CHALLENGE", sel["Session"], map[string]any{"USERNAME": f.user, "ANSWER": "PASSWORD", "PASSWORD": pw})
+	}
+	out := h.mustCall("AdminListUserAuthEvents", map[string]any{"UserPoolId": f.pool, "Username": f.user})
+	evs := out["AuthEvents"].([]any)
+	require.Len(t, evs, 2)
+	pass, fail := evs[0].(map[string]any), evs[1].(map[string]any)
+	assert.Equal(t, "Pass", pass["EventResponse"])
+	assert.Equal(t, []any{map[string]any{"ChallengeName": "Password", "ChallengeResponse": "Success"}}, pass["ChallengeResponses"])
+	assert.Equal(t, "Fail", fail["EventResponse"])
+	assert.Equal(t, []any{map[string]any{"ChallengeName": "Password", "ChallengeResponse": "Failure"}}, fail["ChallengeResponses"])
+}
+
 // srpStartWith sends InitiateAuth USER_SRP_AUTH with extra request members
 // (UserContextData) and returns the client and the challenge.
 func srpStartWith(t *testing.T, h *harness, f fixture, extra map[string]any) (*srp.Client, map[string]any) {

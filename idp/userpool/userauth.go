@@ -58,6 +58,7 @@ func (s *Service) firstFactor(endpoint string, sess *session, u *store.User, fac
 		if p["PASSWORD"] == "" {
 			return nil, errParam("Missing required parameter PASSWORD")
 		}
+		sess.event.expect(proofPassword) // also when SELECT_CHALLENGE chose it
 		return s.passwordAuth(endpoint, sess, u, p["PASSWORD"])
 	}
 	// EMAIL_OTP or SMS_OTP: a passwordless first factor. Once proven it
