@@ -232,6 +232,57 @@ func TestAuthEventsUserAuth(t *testing.T) {
 	assert.Equal(t, []any{map[string]any{"ChallengeName": "Password", "ChallengeResponse": "Failure"}}, fail["ChallengeResponses"])
 }
 
+// TestAuthEventsAccount: the other event types of Cognito's EventType —
+// SignUp, ResendCode, ForgotPassword (InProgress when the code is sent,
+// then Fail or Pass at ConfirmForgotPassword) and PasswordChange (Fail or
+// Pass) — each with the end user's address (UserContextData where the
+// operation takes it; the request's source for ChangePassword, which does
+// not).
+func TestAuthEventsAccount(t *testing.T) {
+	h := newHarness(t, nil)
+	f := h.fixture(PoolConfig{}, ClientConfig{ExplicitAuthFlows: pwFlows},
+		UserConfig{Attributes: map[string]string{"email": "alice@example.com", "email_verified": "true"}})
+	ctx := map[string]any{"IpAddress": "198.51.100.4"}
+	history := func(user string) [][3]any {
+		t.Helper()
+		out := h.mustCall("AdminListUserAuthEvents", map[string]any{"UserPoolId": f.pool, "Username": user})
+		var got [][3]any
+		for _, e := range out["AuthEvents"].([]any) {
+			m := e.(map[string]any)
+			got = append(got, [3]any{m["EventType"], m["EventResponse"], m["EventContextData"].(map[string]any)["IpAddress"]})
+		}
+		return got
+	}
+
+	h.mustCall("SignUp", map[string]any{"ClientId": f.client, "Username": "eve", "Password": "Eve-Passw0rd!",
+		"UserAttributes": []map[string]string{{"Name": "email", "Value": "eve@example.com"}}, "UserContextData": ctx})
+	h.mustCall("ResendConfirmationCode", map[string]any{"ClientId": f.client, "Username": "eve", "UserContextData": ctx})
+	assert.Equal(t, [][3]any{{"ResendCode", "Pass", "198.51.100.4"}, {"SignUp", "Pass", "198.51.100.4"}}, history("eve"))
+
+	h.mustCall("ForgotPassword", map[string]any{"ClientId": f.client, "Username": f.user, "UserContextData": ctx})
+	code, wrong := h.srv.LastCode(f.pool, f.user), "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	_, e := h.call("ConfirmForgotPassword", map[string]any{"ClientId": f.client, "Username": f.user, "ConfirmationCode": wrong,
+		"Password": "New-Horse-2", "UserContextData": ctx})
+	wantErr(t, e, "CodeMismatchException", "")
+	h.mustCall("ConfirmForgotPassword", map[string]any{"ClientId": f.client, "Username": f.user, "ConfirmationCode": code,
+		"Password": "New-Horse-2", "UserContextData": ctx})
+	access := h.pwSignIn(f, f.user, "New-Horse-2")["AccessToken"]
+	_, e = h.call("ChangePassword", map[string]any{"AccessToken": access, "PreviousPassword": "Wrong-Horse-1", "ProposedPassword": "Newer-Horse-3"})
+	wantErr(t, e, "NotAuthorizedException", msgIncorrect)
+	h.mustCall("ChangePassword", map[string]any{"AccessToken": access, "PreviousPassword": "New-Horse-2", "ProposedPassword": "Newer-Horse-3"})
+	assert.Equal(t, [][3]any{
+		{"PasswordChange", "Pass", "127.0.0.1"},
+		{"PasswordChange", "Fail", "127.0.0.1"},
+		{"SignIn", "Pass", "127.0.0.1"},
+		{"ForgotPassword", "Pass", "198.51.100.4"},
+		{"ForgotPassword", "Fail", "198.51.100.4"},
+		{"ForgotPassword", "InProgress", "198.51.100.4"},
+	}, history(f.user))
+}
+
 // srpStartWith sends InitiateAuth USER_SRP_AUTH with extra request members
 // (UserContextData) and returns the client and the challenge.
 func srpStartWith(t *testing.T, h *harness, f fixture, extra map[string]any) (*srp.Client, map[string]any) {

@@ -312,8 +312,12 @@
 // risk is assessed. Cognito keeps this history only with threat
 // protection (UserPoolAddOnNotEnabledException otherwise); the local
 // server keeps it for every pool, the newest store.MaxAuthEvents (100)
-// per user, and deletes it with the user. Sign-ups, password changes and
-// resets are not recorded.
+// per user, and deletes it with the user. The other event types are
+// one-step events with the end user's address: SignUp (Pass),
+// ResendCode (Pass), ForgotPassword (InProgress when the code is sent,
+// then Fail or Pass at ConfirmForgotPassword, the hosted page's reset
+// included) and PasswordChange (Fail or Pass; ChangePassword takes no
+// UserContextData, so the address is the request's source).
 //
 // # Bounded records
 //

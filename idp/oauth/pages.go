@@ -371,7 +371,7 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request, req Request, ar
 	if e := strings.TrimSpace(f.Get("email")); e != "" {
 		attrs["email"] = e
 	}
-	_, cd, err := h.Service.SignUp(userpool.SignUpInput{ClientID: ar.client.ID, SecretHash: hash, Username: d.Username, Password: f.Get("password"), Attributes: attrs})
+	_, cd, err := h.Service.SignUp(userpool.SignUpInput{ClientID: ar.client.ID, SecretHash: hash, Username: d.Username, Password: f.Get("password"), Attributes: attrs, IPAddress: userpool.SourceIP(r.RemoteAddr)})
 	if err != nil {
 		d.Error = err.Message
 		h.render(w, r, req, http.StatusBadRequest, d)
@@ -394,7 +394,7 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request, req Request, ar
 			h.render(w, r, req, http.StatusBadRequest, d)
 			return
 		}
-		if err := h.Service.HostedConfirmForgotPassword(ar.client.ID, d.Username, strings.TrimSpace(f.Get("code")), f.Get("new_password")); err != nil {
+		if err := h.Service.HostedConfirmForgotPassword(ar.client.ID, d.Username, strings.TrimSpace(f.Get("code")), f.Get("new_password"), userpool.SourceIP(r.RemoteAddr)); err != nil {
 			d.Error = err.Message
 			h.render(w, r, req, http.StatusBadRequest, d)
 			return
@@ -403,7 +403,7 @@ func (h *Handler) forgot(w http.ResponseWriter, r *http.Request, req Request, ar
 		h.render(w, r, req, http.StatusOK, d)
 		return
 	}
-	cd, err := h.Service.HostedForgotPassword(ar.client.ID, d.Username)
+	cd, err := h.Service.HostedForgotPassword(ar.client.ID, d.Username, userpool.SourceIP(r.RemoteAddr))
 	if err != nil {
 		d.Error = err.Message
 		h.render(w, r, req, http.StatusBadRequest, d)

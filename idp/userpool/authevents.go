@@ -124,6 +124,25 @@ func (s *Service) putEvent(tx store.Tx, sess *session, o *outcome) error {
 	return store.PutAuthEvent(tx, e, isNew)
 }
 
+// Event types besides SignIn (Cognito's EventType).
+const (
+	eventSignUp         = "SignUp"
+	eventForgotPassword = "ForgotPassword"
+	eventPasswordChange = "PasswordChange"
+	eventResendCode     = "ResendCode"
+)
+
+// putAccountEvent stores a one-step event of u's account in tx: SignUp
+// (Pass), ForgotPassword (InProgress when the code is sent; Pass or Fail
+// at ConfirmForgotPassword), PasswordChange (Pass or Fail), ResendCode
+// (Pass).
+func (s *Service) putAccountEvent(tx store.Tx, u *store.User, typ, response, ip string) error {
+	return store.PutAuthEvent(tx, &store.AuthEvent{
+		ID: s.newID(), PoolID: u.PoolID, Username: u.Username, Type: typ, Created: s.now(), Seq: s.eventSeq.Add(1),
+		Response: response, IPAddress: ip,
+	}, true)
+}
+
 // AdminUpdateAuthEventFeedback records an administrator's verdict on one
 // of a user's sign-in events (FeedbackValue Valid or Invalid); the event
 // lists it as EventFeedback. Unknown events are ResourceNotFoundException.

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/caldera-srp/caldera/idp/internal/rnd"
 	"github.com/caldera-srp/caldera/idp/store"
 	"github.com/caldera-srp/caldera/idp/tokens"
 	"github.com/caldera-srp/caldera/srp"
@@ -582,55 +581,40 @@ func (s *Service) HostedRefresh(endpoint string, cl *store.Client, token string)
 	return ts, o.Scopes, nil
 }
 
-// HostedForgotPassword starts a password reset at the hosted pages: a code
-// is sent (to the outbox) to the user's verified e-mail address, or
-// verified phone number without one (codes go only to verified addresses,
-// as sign-in codes: Cognito's ForgotPassword refuses a user without one).
-// An unknown user, or one with no verified address, gets the same answer
-// and no message, so the page does not tell who has an account. The code
-// is kept in the user's pending-code field (the one a sign-up code uses
-// until confirmation).
-func (s *Service) HostedForgotPassword(clientID, username string) (*CodeDelivery, *Error) {
+// HostedForgotPassword starts a password reset at the hosted pages:
+// ForgotPassword's code, for a client the OAuth layer has authenticated
+// (no SECRET_HASH). An unknown user, or one no code can go to (disabled,
+// unconfirmed, or without a verified e-mail address or phone number:
+// codes go only to verified addresses), gets the same answer and no
+// message, so the page does not tell who has an account. ip is the
+// browser's address, for the user's history.
+func (s *Service) HostedForgotPassword(clientID, username, ip string) (*CodeDelivery, *Error) {
 	cl, err := s.Client(clientID)
 	if err != nil {
 		return nil, err
 	}
-	code, cerr := rnd.Code(s.cfg.Rand)
-	if cerr != nil {
-		return nil, errInternal(cerr)
-	}
 	var u *store.User
-	err = s.update(func(tx store.Tx) error {
-		cur, err := findUserIn(tx, cl.PoolID, username)
-		if err != nil || cur == nil || !cur.Enabled || cur.Status == store.StatusUnconfirmed {
-			return err
-		}
-		if !verified(cur, "email") && !verified(cur, "phone_number") {
-			return nil
-		}
-		u = cur
-		return s.editUser(tx, cur, func(nu *store.User) { nu.ConfirmCode, nu.CodeExpires = code, s.now().Add(resetCodeTTL) })
-	})
-	if err != nil {
+	if err := s.view(func(tx store.Tx) error {
+		var err error
+		u, err = findUserIn(tx, cl.PoolID, username)
+		return err
+	}); err != nil {
 		return nil, err
 	}
-	if u == nil {
+	if u == nil || !u.Enabled || u.Status == store.StatusUnconfirmed {
 		return &CodeDelivery{AttributeName: "email", DeliveryMedium: "EMAIL"}, nil
 	}
-	medium, attr := "EMAIL", "email"
-	if !verified(u, "email") {
-		medium, attr = "SMS", "phone_number"
+	if medium, _ := recoveryMedium(u); medium == "" {
+		return &CodeDelivery{AttributeName: "email", DeliveryMedium: "EMAIL"}, nil
 	}
-	s.outbox.send(s.message(u, medium, "FORGOT_PASSWORD", code))
-	return &CodeDelivery{AttributeName: attr, DeliveryMedium: medium, Destination: maskDestination(medium, u.Attrs[attr])}, nil
+	return s.sendResetCode(u, false, ip)
 }
 
 // HostedConfirmForgotPassword sets a new password with the code of
-// HostedForgotPassword (compared in constant time). Wrong codes are
-// limited as every one-time code (kind "ForgotPassword": five lock it,
-// LimitExceededException as Cognito's ConfirmForgotPassword, and void the
-// pending code). The user is CONFIRMED after it.
-func (s *Service) HostedConfirmForgotPassword(clientID, username, code, password string) *Error {
+// HostedForgotPassword: ConfirmForgotPassword (the same code, limits,
+// trigger and history) for a client the OAuth layer has authenticated,
+// answering an unknown user as a wrong code.
+func (s *Service) HostedConfirmForgotPassword(clientID, username, code, password, ip string) *Error {
 	cl, err := s.Client(clientID)
 	if err != nil {
 		return err
@@ -643,62 +627,9 @@ func (s *Service) HostedConfirmForgotPassword(clientID, username, code, password
 	}); err != nil {
 		return err
 	}
-	if u == nil {
-		return apiErr("CodeMismatchException", "Invalid verification code provided, please try again.")
-	}
-	p, err := s.Pool(cl.PoolID)
-	if err != nil {
-		return err
-	}
-	if err := checkPassword(p.PasswordPolicy, password); err != nil {
-		return err
-	}
-	v, err := s.passwordVerifier(u.PoolID, u.Username, password)
-	if err != nil {
-		return err
-	}
-	var refusal *Error
-	err = s.update(func(tx store.Tx) error {
-		cur, err := store.GetUser(tx, u.PoolID, u.Username)
-		if err != nil || cur == nil {
-			return err
-		}
-		const kind = "ForgotPassword"
-		locked, err := s.codeLocked(tx, cur.PoolID, cur.Username, kind)
-		if err != nil {
-			return err
-		}
-		switch {
-		case locked:
-			refusal = errCodeLimit()
-			return nil
-		case cur.ConfirmCode == "" || cur.Status == store.StatusUnconfirmed || !s.now().Before(cur.CodeExpires):
-			refusal = apiErr("ExpiredCodeException", "Invalid code provided, please request a code again.")
-			return nil
-		case !codeEqual(cur.ConfirmCode, code):
-			refusal = apiErr("CodeMismatchException", "Invalid verification code provided, please try again.")
-			lockedNow, err := s.codeFailed(tx, cur.PoolID, cur.Username, kind)
-			if err != nil || !lockedNow {
-				return err
-			}
-			// At the limit the pending code is void, so that the lock's
-			// end does not reopen guessing.
-			return s.editUser(tx, cur, func(nu *store.User) { nu.ConfirmCode = "" })
-		}
-		if err := s.codeAccepted(tx, cur.PoolID, cur.Username, kind); err != nil {
-			return err
-		}
-		if err := store.ClearFailures(tx, cur.PoolID, cur.Username); err != nil {
-			return err
-		}
-		return s.editUser(tx, cur, func(nu *store.User) {
-			nu.Salt, nu.V, nu.Status, nu.ConfirmCode = v.Salt, v.V, store.StatusConfirmed, ""
-		})
+	return s.confirmReset(cl, u, true, ConfirmForgotPasswordInput{
+		ClientID: clientID, Username: username, Code: code, Password: password, IPAddress: ip,
 	})
-	if err != nil {
-		return err
-	}
-	return refusal
 }
 
 // RevokeRefreshToken revokes the sign-in of a refresh token the server

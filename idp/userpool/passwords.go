@@ -99,8 +99,10 @@ func (s *Service) newCode() (string, *Error) {
 }
 
 // ForgotPassword sends a password-reset code to the user's verified
-// e-mail address or phone number (the outbox, purpose FORGOT_PASSWORD).
-func (s *Service) ForgotPassword(clientID, secretHash, username string) (*CodeDelivery, *Error) {
+// e-mail address or phone number (the outbox, purpose FORGOT_PASSWORD);
+// ip is the end user's address for the user's history (a ForgotPassword
+// event, InProgress).
+func (s *Service) ForgotPassword(clientID, secretHash, username, ip string) (*CodeDelivery, *Error) {
 	cl, u, err := s.clientUser(clientID, secretHash, username)
 	if err != nil {
 		return nil, err
@@ -108,12 +110,13 @@ func (s *Service) ForgotPassword(clientID, secretHash, username string) (*CodeDe
 	if u == nil {
 		return s.simulatedDelivery(cl.PoolID, username), nil
 	}
-	return s.sendResetCode(u, false)
+	return s.sendResetCode(u, false, ip)
 }
 
-// sendResetCode stores a reset code for u (and, when reset, marks the
-// user RESET_REQUIRED) and sends it.
-func (s *Service) sendResetCode(u *store.User, reset bool) (*CodeDelivery, *Error) {
+// sendResetCode stores a reset code for u (and, when reset, an
+// administrator's AdminResetUserPassword, marks the user RESET_REQUIRED)
+// and sends it. A user's own request is recorded in its history.
+func (s *Service) sendResetCode(u *store.User, reset bool, ip string) (*CodeDelivery, *Error) {
 	if !u.Enabled {
 		return nil, apiErr("NotAuthorizedException", msgDisabled)
 	}
@@ -132,6 +135,11 @@ func (s *Service) sendResetCode(u *store.User, reset bool) (*CodeDelivery, *Erro
 		}
 		if cur == nil {
 			return errUserNotFound()
+		}
+		if !reset {
+			if err := s.putAccountEvent(tx, cur, eventForgotPassword, "InProgress", ip); err != nil {
+				return err
+			}
 		}
 		return s.editUser(tx, cur, func(nu *store.User) {
 			nu.ResetCode, nu.ResetExpires = code, s.now().Add(resetCodeTTL)
@@ -153,6 +161,7 @@ func (s *Service) sendResetCode(u *store.User, reset bool) (*CodeDelivery, *Erro
 // ConfirmForgotPasswordInput is ConfirmForgotPassword's request.
 type ConfirmForgotPasswordInput struct {
 	ClientID, SecretHash, Username, Code, Password string
+	IPAddress                                      string // for the user's history
 }
 
 // ConfirmForgotPassword sets a new password with a reset code (compared
@@ -174,6 +183,14 @@ func (s *Service) ConfirmForgotPassword(in ConfirmForgotPasswordInput) *Error {
 	if err != nil {
 		return err
 	}
+	return s.confirmReset(cl, u, hidesUsers(cl), in)
+}
+
+// confirmReset is ConfirmForgotPassword once the client and the user (nil
+// if unknown) are found, for the API and for the hosted pages (which
+// always hide users). The outcome is a ForgotPassword event of the user's
+// history, Pass or Fail.
+func (s *Service) confirmReset(cl *store.Client, u *store.User, hide bool, in ConfirmForgotPasswordInput) *Error {
 	p, err := s.Pool(cl.PoolID)
 	if err != nil {
 		return err
@@ -198,7 +215,7 @@ func (s *Service) ConfirmForgotPassword(in ConfirmForgotPasswordInput) *Error {
 			return err
 		}
 		if cur == nil || cur.Sub != u.Sub {
-			if hidesUsers(cl) {
+			if hide {
 				return apiErr("CodeMismatchException", msgCodeWrong)
 			}
 			return apiErr("UserNotFoundException", msgClientUser)
@@ -221,12 +238,19 @@ func (s *Service) ConfirmForgotPassword(in ConfirmForgotPasswordInput) *Error {
 				}
 			}
 			refusal = apiErr("CodeMismatchException", msgCodeWrong)
-			return nil
+			return s.putAccountEvent(tx, cur, eventForgotPassword, "Fail", in.IPAddress)
 		}
 		if !s.now().Before(cur.ResetExpires) {
 			return apiErr("ExpiredCodeException", msgCodeExpired)
 		}
 		if err := s.codeAccepted(tx, cur.PoolID, cur.Username, codeKindReset); err != nil {
+			return err
+		}
+		// A new password proven by the code ends a password lockout too.
+		if err := store.ClearFailures(tx, cur.PoolID, cur.Username); err != nil {
+			return err
+		}
+		if err := s.putAccountEvent(tx, cur, eventForgotPassword, "Pass", in.IPAddress); err != nil {
 			return err
 		}
 		return s.editUser(tx, cur, func(nu *store.User) {
@@ -254,8 +278,9 @@ const (
 // ChangePassword changes the password of an access token's user after
 // checking the previous one (its verifier recomputed from the stored salt
 // outside the transaction and compared in constant time; a wrong one
-// counts towards the lockout).
-func (s *Service) ChangePassword(accessToken, previous, proposed string) *Error {
+// counts towards the lockout). The outcome is a PasswordChange event of
+// the user's history, at ip.
+func (s *Service) ChangePassword(accessToken, previous, proposed, ip string) *Error {
 	if proposed == "" {
 		return validation("Value null at 'proposedPassword' failed to satisfy constraint: Member must not be null")
 	}
@@ -301,9 +326,15 @@ func (s *Service) ChangePassword(accessToken, previous, proposed string) *Error 
 		}
 		if subtle.ConstantTimeCompare(old.V, cur.V) != 1 {
 			refusal = errIncorrect()
+			if err := s.putAccountEvent(tx, cur, eventPasswordChange, "Fail", ip); err != nil {
+				return err
+			}
 			return s.recordFailure(tx, cur.PoolID, cur.Username)
 		}
 		if err := store.ClearFailures(tx, cur.PoolID, cur.Username); err != nil {
+			return err
+		}
+		if err := s.putAccountEvent(tx, cur, eventPasswordChange, "Pass", ip); err != nil {
 			return err
 		}
 		return s.editUser(tx, cur, func(nu *store.User) { nu.Salt, nu.V = v.Salt, v.V })
@@ -314,8 +345,9 @@ func (s *Service) ChangePassword(accessToken, previous, proposed string) *Error 
 	return refusal
 }
 
-// ResendConfirmationCode sends an UNCONFIRMED user a new sign-up code.
-func (s *Service) ResendConfirmationCode(clientID, secretHash, username string) (*CodeDelivery, *Error) {
+// ResendConfirmationCode sends an UNCONFIRMED user a new sign-up code (a
+// ResendCode event of the user's history, at ip).
+func (s *Service) ResendConfirmationCode(clientID, secretHash, username, ip string) (*CodeDelivery, *Error) {
 	cl, u, err := s.clientUser(clientID, secretHash, username)
 	if err != nil {
 		return nil, err
@@ -336,6 +368,9 @@ func (s *Service) ResendConfirmationCode(clientID, secretHash, username string) 
 			if err == nil {
 				err = apiErr("UserNotFoundException", msgClientUser)
 			}
+			return err
+		}
+		if err := s.putAccountEvent(tx, cur, eventResendCode, "Pass", ip); err != nil {
 			return err
 		}
 		return s.editUser(tx, cur, func(nu *store.User) {
@@ -362,6 +397,6 @@ func (s *Service) AdminResetUserPassword(poolID, username string) *Error {
 	if err != nil {
 		return err
 	}
-	_, err = s.sendResetCode(u, true)
+	_, err = s.sendResetCode(u, true, "")
 	return err
 }

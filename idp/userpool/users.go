@@ -273,6 +273,9 @@ type SignUpInput struct {
 	// ValidationData and ClientMetadata go to the pre sign-up trigger
 	// only: they are never stored.
 	ValidationData, ClientMetadata map[string]string
+	// IPAddress is the end user's address, for the SignUp event of the
+	// new user's history.
+	IPAddress string
 }
 
 // CodeDelivery is Cognito's CodeDeliveryDetailsType.
@@ -319,6 +322,15 @@ func (s *Service) SignUp(in SignUpInput) (*store.User, *CodeDelivery, *Error) {
 		u.ConfirmCode, u.CodeExpires = code, s.now().Add(24*time.Hour)
 	}, byUser, cl)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.update(func(tx store.Tx) error {
+		// The user may be gone already (deleted, or made again).
+		if cur, err := store.GetUser(tx, u.PoolID, u.Username); err != nil || cur == nil || cur.Sub != u.Sub {
+			return err
+		}
+		return s.putAccountEvent(tx, u, eventSignUp, "Pass", in.IPAddress)
+	}); err != nil {
 		return nil, nil, err
 	}
 	if pre.AutoConfirmUser {

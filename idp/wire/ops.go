@@ -408,12 +408,14 @@ type signUpIn struct {
 	ClientId, SecretHash, Username, Password string
 	UserAttributes, ValidationData           []attribute
 	ClientMetadata                           map[string]string
+	contextIn
 }
 
 func opSignUp(svc *userpool.Service, c *call, in *signUpIn) (any, *userpool.Error) {
 	u, cd, err := svc.SignUp(userpool.SignUpInput{
 		ClientID: in.ClientId, SecretHash: in.SecretHash, Username: in.Username, Password: in.Password,
 		Attributes: attrMap(in.UserAttributes), ValidationData: attrMap(in.ValidationData), ClientMetadata: in.ClientMetadata,
+		IPAddress: in.ip(c),
 	})
 	if err != nil {
 		return nil, err

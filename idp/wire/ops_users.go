@@ -52,12 +52,13 @@ func deviceOut(d *store.Device) map[string]any {
 type changePasswordIn struct{ AccessToken, PreviousPassword, ProposedPassword string }
 
 func opChangePassword(svc *userpool.Service, c *call, in *changePasswordIn) (any, *userpool.Error) {
-	return done(svc.ChangePassword(in.AccessToken, in.PreviousPassword, in.ProposedPassword))
+	return done(svc.ChangePassword(in.AccessToken, in.PreviousPassword, in.ProposedPassword, c.source))
 }
 
 type clientUserIn struct {
 	ClientId, SecretHash, Username string
 	ClientMetadata                 map[string]string
+	contextIn
 }
 
 func deliveryOut(cd *userpool.CodeDelivery, err *userpool.Error) (any, *userpool.Error) {
@@ -71,22 +72,24 @@ func deliveryOut(cd *userpool.CodeDelivery, err *userpool.Error) (any, *userpool
 }
 
 func opForgotPassword(svc *userpool.Service, c *call, in *clientUserIn) (any, *userpool.Error) {
-	return deliveryOut(svc.ForgotPassword(in.ClientId, in.SecretHash, in.Username))
+	return deliveryOut(svc.ForgotPassword(in.ClientId, in.SecretHash, in.Username, in.ip(c)))
 }
 
 type confirmForgotIn struct {
 	ClientId, SecretHash, Username, ConfirmationCode, Password string
 	ClientMetadata                                             map[string]string
+	contextIn
 }
 
 func opConfirmForgotPassword(svc *userpool.Service, c *call, in *confirmForgotIn) (any, *userpool.Error) {
 	return done(svc.ConfirmForgotPassword(userpool.ConfirmForgotPasswordInput{
 		ClientID: in.ClientId, SecretHash: in.SecretHash, Username: in.Username, Code: in.ConfirmationCode, Password: in.Password,
+		IPAddress: in.ip(c),
 	}))
 }
 
 func opResendConfirmationCode(svc *userpool.Service, c *call, in *clientUserIn) (any, *userpool.Error) {
-	return deliveryOut(svc.ResendConfirmationCode(in.ClientId, in.SecretHash, in.Username))
+	return deliveryOut(svc.ResendConfirmationCode(in.ClientId, in.SecretHash, in.Username, in.ip(c)))
 }
 
 type updateAttrsIn struct {
