@@ -173,7 +173,9 @@
 // user name can thus lock that user's codes for a while, as with
 // passwords (ours). A passwordless first factor (EMAIL_OTP, SMS_OTP)
 // stands in for MFA except for a TOTP authenticator the user has, which is
-// still asked.
+// still asked. A password reset proven with its code (ConfirmForgotPassword,
+// or the hosted page's, which is the same operation) also ends a password
+// lockout: whoever receives the code owns the account anyway (ours).
 //
 // # Where codes go
 //
