@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/caldera-srp/caldera/idp/userpool"
 )
@@ -63,47 +64,41 @@ func (in *confirmForgotIn) check() *userpool.Error {
 		field{"confirmationCode", in.ConfirmationCode, 2048}, field{"password", in.Password, 256})
 }
 
-// requiredJSON lists, for each of Cognito's operations, the members
-// botocore's model marks required in its input shape, in the model's
-// order, each with its JSON type. It is generated from botocore 1.43.11's
+// membersJSON lists, for each of Cognito's operations, the members of
+// its input shape that botocore's model marks required or limits in
+// length, in the model's order: name, JSON type, required, and for
+// strings the maximum length. members.py makes it from botocore 1.43.11's
 // data/cognito-idp/2016-04-18/service-2.json.gz (idp's
-// TestRequiredMembersMatchBotocore runs the same program and compares):
+// TestMembersMatchBotocore runs it and compares).
 //
-//	import botocore, os, gzip, json
-//	m = json.load(gzip.open(os.path.join(os.path.dirname(botocore.__file__),
-//	    "data/cognito-idp/2016-04-18/service-2.json.gz")))
-//	s = m["shapes"]
-//	def req(o):
-//	    sh = s[o["input"]["shape"]] if "input" in o else {}
-//	    return [[r, s[sh["members"][r]["shape"]]["type"]] for r in sh.get("required", [])]
-//	print(json.dumps({n: req(o) for n, o in sorted(m["operations"].items())}))
-//
-//go:embed required.json
-var requiredJSON []byte
+//go:embed members.json
+var membersJSON []byte
 
-// requiredMembers maps an operation to its required members' names.
-var requiredMembers = sync.OnceValue(func() map[string][]string {
-	var m map[string][][2]string
-	if err := json.Unmarshal(requiredJSON, &m); err != nil {
-		panic("idp/wire: required.json: " + err.Error())
+// member is one entry of members.json.
+type member struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Required bool   `json:"required"`
+	Max      int    `json:"max"`
+}
+
+var opMembers = sync.OnceValue(func() map[string][]member {
+	var m map[string][]member
+	if err := json.Unmarshal(membersJSON, &m); err != nil {
+		panic("idp/wire: members.json: " + err.Error())
 	}
-	out := make(map[string][]string, len(m))
-	for op, members := range m {
-		for _, mt := range members {
-			out[op] = append(out[op], mt[0])
-		}
-	}
-	return out
+	return m
 })
 
-// checkRequired refuses a request that leaves out a member the model
-// marks required, or sends it as null, with Cognito's validation message
-// for the first one missing. handle calls it after the body has decoded
-// (a body that does not is a SerializationException first, as in AWS's
-// protocols) and before the operation looks anything up.
-func checkRequired(op string, body []byte) *userpool.Error {
-	req := requiredMembers()[op]
-	if len(req) == 0 {
+// checkMembers refuses, with Cognito's validation message for the first
+// member at fault, a request that leaves out a member the model marks
+// required (or sends it as null), or sends a string longer than the
+// model's limit (in characters). handle calls it after the body has
+// decoded (a body that does not is a SerializationException first, as in
+// AWS's protocols) and before the operation looks anything up.
+func checkMembers(op string, body []byte) *userpool.Error {
+	ms := opMembers()[op]
+	if len(ms) == 0 {
 		return nil
 	}
 	var m map[string]json.RawMessage
@@ -112,10 +107,20 @@ func checkRequired(op string, body []byte) *userpool.Error {
 			return nil
 		}
 	}
-	for _, name := range req {
-		if v, ok := m[name]; !ok || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
-			return userpool.ErrParam("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null",
-				strings.ToLower(name[:1])+name[1:])
+	for _, mb := range ms {
+		field := strings.ToLower(mb.Name[:1]) + mb.Name[1:]
+		v, ok := m[mb.Name]
+		if !ok || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			if mb.Required {
+				return userpool.ErrParam("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
+			}
+			continue
+		}
+		if mb.Max > 0 {
+			var str string
+			if json.Unmarshal(v, &str) == nil && utf8.RuneCountInString(str) > mb.Max {
+				return userpool.ErrParam("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", field, mb.Max)
+			}
 		}
 	}
 	return nil

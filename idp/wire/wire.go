@@ -81,7 +81,7 @@ func handle[I any](f func(svc *userpool.Service, c *call, in *I) (any, *userpool
 		if err := decodeJSON(body, in); err != nil {
 			return nil, err
 		}
-		if err := checkRequired(c.op, body); err != nil {
+		if err := checkMembers(c.op, body); err != nil {
 			return nil, err
 		}
 		if ck, ok := any(in).(checker); ok {
