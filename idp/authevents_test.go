@@ -283,6 +283,24 @@ func TestAuthEventsAccount(t *testing.T) {
 	}, history(f.user))
 }
 
+// TestAuthEventsDisabled: on a client that hides users, a disabled user
+// is refused only after the right password: the event fails with the
+// Password proof a success.
+func TestAuthEventsDisabled(t *testing.T) {
+	h := newHarness(t, nil)
+	f := h.fixture(PoolConfig{}, ClientConfig{ExplicitAuthFlows: pwFlows}, UserConfig{})
+	h.mustCall("AdminDisableUser", map[string]any{"UserPoolId": f.pool, "Username": f.user})
+	_, e := h.call("InitiateAuth", map[string]any{"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": f.client,
+		"AuthParameters": map[string]string{"USERNAME": f.user, "PASSWORD": f.password}})
+	wantErr(t, e, "NotAuthorizedException", "User is disabled.")
+	out := h.mustCall("AdminListUserAuthEvents", map[string]any{"UserPoolId": f.pool, "Username": f.user})
+	evs := out["AuthEvents"].([]any)
+	require.Len(t, evs, 1)
+	ev := evs[0].(map[string]any)
+	assert.Equal(t, "Fail", ev["EventResponse"])
+	assert.Equal(t, []any{map[string]any{"ChallengeName": "Password", "ChallengeResponse": "Success"}}, ev["ChallengeResponses"])
+}
+
 // srpStartWith sends InitiateAuth USER_SRP_AUTH with extra request members
 // (UserContextData) and returns the client and the challenge.
 func srpStartWith(t *testing.T, h *harness, f fixture, extra map[string]any) (*srp.Client, map[string]any) {

@@ -104,6 +104,10 @@ func (s *Service) putEvent(tx store.Tx, sess *session, o *outcome) error {
 	switch {
 	case o.err != nil && !refusal(o.err):
 		return nil
+	case o.err != nil && o.err.Message == msgDisabled:
+		// The proof was right; the user is refused (a client that hides
+		// users checks only after the proof).
+		response = "Fail"
 	case o.err != nil:
 		result, response = "Failure", "Fail"
 	case o.mint != nil:
