@@ -47,8 +47,13 @@ func (ks *keySet) key(ctx context.Context, kid string) (jose.JSONWebKey, error) 
 	now := ks.v.now()
 	ks.mu.RLock()
 	wait := ks.tried && now.Sub(ks.fetched) < ks.v.refetch
+	loaded := ks.keys != nil
 	ks.mu.RUnlock()
-	if wait {
+	switch {
+	case wait && !loaded:
+		// No set was ever had: the token may be good.
+		return jose.JSONWebKey{}, fmt.Errorf("%w: the last fetch of %s failed less than %v ago", ErrKeySet, ks.url, ks.v.refetch)
+	case wait:
 		return jose.JSONWebKey{}, fmt.Errorf("%w: kid %s is not in the key set (fetched less than %v ago)", ErrUnknownKey, clip(kid), ks.v.refetch)
 	}
 	// The fetch outlives a caller that goes away: its result serves the

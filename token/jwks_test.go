@@ -272,4 +272,10 @@ func TestMiddlewareKeySetDown(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
 	assert.Equal(t, "10", rec.Header().Get("Retry-After"))
 	assert.Empty(t, rec.Header().Get("WWW-Authenticate"))
+	// Within the refetch interval no fetch is tried, and with no set ever
+	// had the answer is still 503, not 401: the token may be good.
+	rec = httptest.NewRecorder()
+	v.Middleware(http.NotFoundHandler()).ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.Empty(t, rec.Header().Get("WWW-Authenticate"))
 }

@@ -3,7 +3,9 @@ package token
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -28,8 +30,9 @@ func NewContext(ctx context.Context, c *Claims) context.Context {
 //   - a token that does not verify: 401, error="invalid_token";
 //   - a valid token without a required group or scope: 403,
 //     error="insufficient_scope";
-//   - the issuer's key set cannot be had: 503 with Retry-After (the token
-//     may be good).
+//   - the issuer's key set cannot be had (the fetch failed and none was
+//     ever had): 503 with Retry-After, the refetch interval (the token may
+//     be good).
 //
 // The body is a short text; neither it nor the header repeats the token.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
@@ -45,7 +48,7 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 		case err == nil:
 			next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), c)))
 		case errors.Is(err, ErrKeySet):
-			w.Header().Set("Retry-After", "10")
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(v.refetch.Seconds()))))
 			http.Error(w, "the token's key set is unavailable", http.StatusServiceUnavailable)
 		case errors.Is(err, ErrMissingGroup), errors.Is(err, ErrMissingScope):
 			w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", error_description="`+describe(err)+`"`)
