@@ -40,6 +40,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/caldera-srp/caldera/flow"
+	"github.com/caldera-srp/caldera/token"
 )
 
 // API is the part of *cognitoidentity.Client the provider calls.
@@ -130,15 +131,12 @@ var (
 // "cognito-idp.REGION.amazonaws.com/POOL_ID" (".amazonaws.com.cn" for
 // "cn-" regions), from its id "REGION_NAME".
 func LoginKey(userPoolID string) (string, error) {
-	region, name, ok := strings.Cut(userPoolID, "_")
-	if !ok || region == "" || name == "" || !validRegion(region) {
+	// The token issuer without its scheme: one rule for both.
+	iss, err := token.CognitoIssuer(userPoolID)
+	if err != nil {
 		return "", fmt.Errorf("%w: user pool id %.64q is not REGION_NAME", ErrInvalidConfig, userPoolID)
 	}
-	suffix := ".amazonaws.com"
-	if strings.HasPrefix(region, "cn-") {
-		suffix = ".amazonaws.com.cn"
-	}
-	return "cognito-idp." + region + suffix + "/" + userPoolID, nil
+	return strings.TrimPrefix(iss, "https://"), nil
 }
 
 func validRegion(r string) bool {

@@ -251,6 +251,11 @@ func TestNewVerifierRefuses(t *testing.T) {
 	assert.Equal(t, "https://cognito-idp.ap-southeast-2.amazonaws.com/ap-southeast-2_AbC123", iss)
 	_, err = token.CognitoIssuer("us-east-1_../evil")
 	assert.Error(t, err)
+	// China's regions answer under amazonaws.com.cn, as their endpoints
+	// (and identitypool.LoginKey, which is this issuer without https://).
+	iss, err = token.CognitoIssuer("cn-north-1_AbC123")
+	require.NoError(t, err)
+	assert.Equal(t, "https://cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_AbC123", iss)
 }
 
 // jwtRaw signs a raw payload.

@@ -132,13 +132,18 @@ type pool struct {
 var poolIDPattern = regexp.MustCompile(`^([a-z]{2}(?:-[a-z]+)+-[0-9]+)_[0-9a-zA-Z]+$`)
 
 // CognitoIssuer returns the issuer of the tokens of user pool poolID:
-// https://cognito-idp.REGION.amazonaws.com/POOL_ID.
+// https://cognito-idp.REGION.amazonaws.com/POOL_ID (.amazonaws.com.cn for
+// the "cn-" regions, whose endpoints are there).
 func CognitoIssuer(poolID string) (string, error) {
 	m := poolIDPattern.FindStringSubmatch(poolID)
 	if m == nil {
 		return "", fmt.Errorf("token: %s is not a user pool id (REGION_ID)", clip(poolID))
 	}
-	return "https://cognito-idp." + m[1] + ".amazonaws.com/" + poolID, nil
+	domain := ".amazonaws.com/"
+	if strings.HasPrefix(m[1], "cn-") {
+		domain = ".amazonaws.com.cn/"
+	}
+	return "https://cognito-idp." + m[1] + domain + poolID, nil
 }
 
 // NewVerifier checks cfg and returns a Verifier. Offline key sets
