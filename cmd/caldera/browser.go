@@ -200,12 +200,9 @@ func (b *browserLogin) run(ctx context.Context, stderr io.Writer) (*flow.Result,
 		TokenType: tok.TokenType, ExpiresIn: tok.ExpiresIn, Expiry: tok.Expiry,
 	}}
 	if b.verifier != nil {
-		if err := verifyTokens(ctx, b.verifier, r.Tokens); err != nil {
-			return nil, fmt.Errorf("signed in, but the tokens do not verify (not printed): %w", err)
-		}
-		c, err := b.verifier.Verify(ctx, idTok)
+		c, err := verifyTokens(ctx, b.verifier, r.Tokens)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("signed in, but the tokens do not verify (not printed): %w", err)
 		}
 		// OpenID Connect Core 1.0, Section 3.1.3.7: the nonce we sent.
 		if subtle.ConstantTimeCompare([]byte(c.String("nonce")), []byte(nonce)) != 1 {

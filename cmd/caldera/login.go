@@ -234,7 +234,7 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return 1
 	}
 	if verifier != nil {
-		if err := verifyTokens(ctx, verifier, r.Tokens); err != nil {
+		if _, err := verifyTokens(ctx, verifier, r.Tokens); err != nil {
 			fmt.Fprintf(stderr, "caldera login: signed in, but the tokens do not verify (not printed): %v\n", err)
 			return 1
 		}
@@ -290,23 +290,26 @@ func loginVerifier(poolID, clientID, endpoint, issuer string) (*token.Verifier, 
 
 // verifyTokens verifies the ID and access tokens of a sign-in; Cognito
 // sends both with every sign-in and refresh.
-func verifyTokens(ctx context.Context, v *token.Verifier, tk flow.Tokens) error {
+func verifyTokens(ctx context.Context, v *token.Verifier, tk flow.Tokens) (id *token.Claims, err error) {
 	for _, x := range []struct {
 		name, tok string
 		use       token.Use
 	}{{"ID token", tk.IDToken, token.IDToken}, {"access token", tk.AccessToken, token.AccessToken}} {
 		if x.tok == "" {
-			return fmt.Errorf("no %s", x.name)
+			return nil, fmt.Errorf("no %s", x.name)
 		}
 		c, err := v.Verify(ctx, x.tok)
 		if err != nil {
-			return fmt.Errorf("%s: %w", x.name, err)
+			return nil, fmt.Errorf("%s: %w", x.name, err)
 		}
 		if c.Use != x.use {
-			return fmt.Errorf("%s: token_use is %s", x.name, c.Use)
+			return nil, fmt.Errorf("%s: token_use is %s", x.name, c.Use)
+		}
+		if x.use == token.IDToken {
+			id = c
 		}
 	}
-	return nil
+	return id, nil
 }
 
 // loginError is the message for a failed sign-in: the service's own
