@@ -944,3 +944,36 @@ func TestUpdateClientOAuth(t *testing.T) {
 	assert.Nil(t, d["AllowedOAuthScopes"])
 	assert.NotEqual(t, true, d["AllowedOAuthFlowsUserPoolClient"])
 }
+
+// TestHostedSignUpAutoConfirmed: a pre sign-up trigger that confirms the
+// user leaves no code to ask for; the page offers the sign-in (it
+// dereferenced the absent code delivery before).
+func TestHostedSignUpAutoConfirmed(t *testing.T) {
+	h := newHarness(t, func(o *Options) {
+		o.Triggers.PreSignUp = func(context.Context, PreSignUpInput) (PreSignUpOutput, error) {
+			return PreSignUpOutput{AutoConfirmUser: true}, nil
+		}
+	})
+	p, err := h.srv.CreatePool(PoolConfig{ID: "us-east-1_Auto"})
+	require.NoError(t, err)
+	callback := "http://localhost:7777/cb"
+	c, err := h.srv.CreateClient(p.ID, ClientConfig{Name: "web", GenerateSecret: true, OAuth: OAuthClient{
+		AllowedOAuthFlows: []string{"code"}, AllowedOAuthFlowsUserPoolClient: true,
+		AllowedOAuthScopes: []string{"openid"}, CallbackURLs: []string{callback},
+	}})
+	require.NoError(t, err)
+	cfg := oauth2.Config{ClientID: c.ID, ClientSecret: c.Secret, RedirectURL: callback, Scopes: []string{"openid"},
+		Endpoint: oauth2.Endpoint{AuthURL: h.http.URL + "/" + p.ID + "/oauth2/authorize", TokenURL: h.http.URL + "/" + p.ID + "/oauth2/token"}}
+	b := newBrowser(t, callback)
+	_, st := b.get(cfg.AuthCodeURL("st"))
+	require.Equal(t, 200, st)
+	_, st = b.get(b.resolve(html.UnescapeString(regexp.MustCompile(`href="([^"]+)" id="signup"`).FindStringSubmatch(b.page)[1])))
+	require.Equal(t, 200, st)
+	_, st = b.submit(url.Values{"username": {"ann"}, "email": {"ann@example.com"}, "password": {"Ann-Passw0rd!"}, "confirm_password": {"Ann-Passw0rd!"}})
+	require.Equal(t, 200, st, b.page)
+	assert.Equal(t, "Sign in", b.title())
+	assert.Contains(t, b.page, "Your account is confirmed.")
+	cb, _ := b.submit(url.Values{"username": {"ann"}, "password": {"Ann-Passw0rd!"}})
+	require.NotNil(t, cb, b.page)
+	assert.NotEmpty(t, cb.Query().Get("code"))
+}

@@ -377,6 +377,12 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request, req Request, ar
 		h.render(w, r, req, http.StatusBadRequest, d)
 		return
 	}
+	if cd == nil {
+		// A pre sign-up trigger confirmed the user: no code to ask for.
+		d.Page, d.Title, d.Action, d.Info = "login", "Sign in", d.LoginURL, "Your account is confirmed. You can sign in now."
+		h.render(w, r, req, http.StatusOK, d)
+		return
+	}
 	d.Page, d.Title, d.CodeLabel = "confirm", "Confirm your account", "Confirmation code"
 	d.Info = "We sent a code to " + cd.Destination + "."
 	h.render(w, r, req, http.StatusOK, d)
