@@ -4,10 +4,11 @@ package mont
 
 import "fmt"
 
-const (
-	hasIFMA = false
-	useIFMA = false
-)
+const hasIFMA = false
+
+// useIFMA is a variable, as on amd64, so that the valgrind-tagged tests,
+// which switch kernels, also build with the purego tag and elsewhere.
+var useIFMA = false
 
 // mulIFMA and sqrIFMA are never called: hasIFMA is false. They fail
 // through a variable, not a direct panic, so that static analysis of the
