@@ -71,8 +71,17 @@ func AuthEventKey(e *AuthEvent) string {
 // user's index and pushes the oldest beyond MaxAuthEvents out, or an
 // update of one (the key is the same for the same ID, creation time and
 // sequence number).
+//
+// An update of an event the index no longer lists (pushed out by newer
+// ones while its sign-in waited on a challenge) writes nothing: the record
+// would be in no index, never listed, trimmed or deleted.
 func PutAuthEvent(tx Tx, e *AuthEvent, isNew bool) error {
 	key := AuthEventKey(e)
+	if !isNew {
+		if old, err := tx.Get(KindAuthEvent, key); err != nil || old == nil {
+			return err
+		}
+	}
 	if err := put(tx, KindAuthEvent, key, e); err != nil || !isNew {
 		return err
 	}

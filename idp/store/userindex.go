@@ -157,18 +157,29 @@ func deleteIndexed(tx Tx, kind, poolID, username, what string) error {
 
 // PutOrigin stores a sign-in origin. A new one joins its user's index;
 // the user's origins whose refresh tokens expired before the new one was
-// issued are deleted, and so are the oldest beyond MaxOriginsPerUser.
+// issued are deleted, and so are the oldest beyond MaxOriginsPerUser. An
+// update whose refresh token expires at another time (a rotation)
+// updates the index's expiry, so that the origin is not dropped as
+// expired while its token is good.
 func PutOrigin(tx Tx, o *Origin) error {
-	old, err := tx.Get(KindOrigin, o.JTI)
+	old, err := GetOrigin(tx, o.JTI)
 	if err != nil {
 		return err
 	}
-	if err := put(tx, KindOrigin, o.JTI, o); err != nil || old != nil {
+	if err := put(tx, KindOrigin, o.JTI, o); err != nil || (old != nil && old.ExpiresAt.Equal(o.ExpiresAt)) {
 		return err
 	}
 	idx, err := getIndex(tx, o.PoolID, o.Username, indexOrigins)
 	if err != nil {
 		return err
+	}
+	if old != nil {
+		for i := range idx {
+			if idx[i].Key == o.JTI {
+				idx[i].Expires = o.ExpiresAt.Unix()
+			}
+		}
+		return putIndex(tx, o.PoolID, o.Username, indexOrigins, idx)
 	}
 	now := o.IssuedAt.Unix()
 	var drop []string

@@ -490,6 +490,19 @@ func testAliases(t *testing.T, e Engine) {
 	if err := s.View(store.Check); err != nil {
 		t.Fatal(err)
 	}
+	// Upgrading a store that has the alias index (schema 2) keeps it: a
+	// second user with the same e-mail, later in key order, does not take
+	// the entry from its holder.
+	mustUpdate(t, s, func(tx store.Tx) error {
+		return errors.Join(
+			tx.Put(store.KindUser, store.UserKey("a_P", "zz"), []byte(`{"PoolID":"a_P","Username":"zz","Attrs":{"email":"ann@new.example"}}`)),
+			tx.Put(store.KindMeta, "schema", []byte("2")))
+	})
+	mustUpdate(t, s, store.Migrate)
+	if got := lookup("email", "ann@new.example"); got != "u1" {
+		t.Fatalf("Migrate from schema 2 moved the alias to %q", got)
+	}
+	mustUpdate(t, s, func(tx store.Tx) error { return tx.Delete(store.KindUser, store.UserKey("a_P", "zz")) })
 	// A stale entry is reported.
 	mustUpdate(t, s, func(tx store.Tx) error {
 		return tx.Put(store.KindAlias, store.AliasKey("a_P", "email", "x@y"), []byte("u1"))
@@ -544,11 +557,18 @@ func testUserIndexes(t *testing.T, e Engine) {
 	if n := len(jtis("u")); n != store.MaxOriginsPerUser {
 		t.Fatalf("after an update: %d origins", n)
 	}
+	// A rotation moves an origin's expiry: the index follows, so the
+	// origin outlives its first expiry.
+	mustUpdate(t, s, func(tx store.Tx) error {
+		o := origin("u", "o060", t0.Add(60*time.Second))
+		o.ExpiresAt = t0.Add(72 * time.Hour)
+		return store.PutOrigin(tx, o)
+	})
 	// A sign-in of u two days later drops u's expired origins (not v's:
 	// v has not signed in since).
 	mustUpdate(t, s, func(tx store.Tx) error { return store.PutOrigin(tx, origin("u", "late", t0.Add(48*time.Hour))) })
-	if got := jtis("u"); !slices.Equal(got, []string{"late"}) {
-		t.Fatalf("after the expiry: %q", got)
+	if got := jtis("u"); !slices.Equal(got, []string{"o060", "late"}) {
+		t.Fatalf("after the expiry: %q, want the rotated o060 and late", got)
 	}
 	if got := jtis("v"); !slices.Equal(got, []string{"v1"}) {
 		t.Fatalf("v's origins: %q", got)
@@ -589,10 +609,37 @@ func testUserIndexes(t *testing.T, e Engine) {
 	if got := jtis("v"); !slices.Contains(got, "raw") || !slices.Contains(got, "v1") {
 		t.Fatalf("after Migrate, v's origins: %q", got)
 	}
+	// An event pushed out of u's history by newer ones, then updated by its
+	// sign-in's next step, is not written back outside the index.
+	first := &store.AuthEvent{ID: "first", PoolID: "i_P", Username: "u", Type: "SignIn", Created: t0, Seq: 1}
+	mustUpdate(t, s, func(tx store.Tx) error { return store.PutAuthEvent(tx, first, true) })
+	for i := range store.MaxAuthEvents {
+		mustUpdate(t, s, func(tx store.Tx) error {
+			return store.PutAuthEvent(tx, &store.AuthEvent{ID: fmt.Sprint("e", i), PoolID: "i_P", Username: "u", Type: "SignIn",
+				Created: t0.Add(time.Second), Seq: uint64(i + 2)}, true)
+		})
+	}
+	first.Response = "Pass"
+	mustUpdate(t, s, func(tx store.Tx) error { return store.PutAuthEvent(tx, first, false) })
+	countEvents := func() int {
+		n := 0
+		if err := s.View(func(tx store.Tx) error {
+			return tx.ForEach(store.KindAuthEvent, "", func(string, []byte) error { n++; return nil })
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := countEvents(); n != store.MaxAuthEvents {
+		t.Fatalf("%d event records, want %d", n, store.MaxAuthEvents)
+	}
 	// Deleting a user deletes what its indexes list.
 	mustUpdate(t, s, func(tx store.Tx) error { return store.DeleteUser(tx, "i_P", "u") })
 	if got := jtis("u"); len(got) != 0 {
 		t.Fatalf("after DeleteUser: %q", got)
+	}
+	if n := countEvents(); n != 0 {
+		t.Fatalf("after DeleteUser: %d event records", n)
 	}
 	if err := s.View(store.Check); err != nil {
 		t.Fatal(err)
