@@ -531,6 +531,14 @@ func (s *Service) answerPasswordVerifier(endpoint string, sess *session, u *stor
 	})
 	skewOK := s.checkSkew(canonical)
 	return s.step(endpoint, taken, func(tx store.Tx) (*outcome, error) {
+		// Again in the transaction that counts: answers sent in parallel
+		// all passed the check above, and one right guess among them must
+		// not get past a lockout the others brought about.
+		if locked, err := s.locked(tx, u.PoolID, u.Username); err != nil {
+			return nil, err
+		} else if locked {
+			return &outcome{err: errLocked()}, nil
+		}
 		if verr != nil || !skewOK {
 			if verr == nil {
 				s.log.Info("idp: TIMESTAMP outside the skew window", "pool", u.PoolID, "user", u.Username, "timestamp", canonical)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -277,5 +278,54 @@ func TestTriggerHoldsNoLock(t *testing.T) {
 	close(hooks.release)
 	if err := <-bobDone; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// gatedStore holds back the first Update after arm until the gate is
+// closed, so a test can interleave one request's transaction with others.
+type gatedStore struct {
+	store.Store
+	gate atomic.Pointer[chan struct{}]
+}
+
+func (g *gatedStore) arm() chan struct{} {
+	c := make(chan struct{})
+	g.gate.Store(&c)
+	return c
+}
+
+func (g *gatedStore) Update(fn func(store.Tx) error) error {
+	if c := g.gate.Swap(nil); c != nil {
+		<-*c
+	}
+	return g.Store.Update(fn)
+}
+
+// TestLockoutRechecked: a right PASSWORD_VERIFIER answer that passed the
+// lockout check before the failures of answers sent beside it locked the
+// user is refused in its own transaction (it got tokens before).
+func TestLockoutRechecked(t *testing.T) {
+	st := &gatedStore{Store: store.NewMemory()}
+	svc := newService(t, st)
+	setUp(t, svc)
+	armed := make(chan chan struct{}, 1)
+	done := make(chan *userpool.Error)
+	go func() {
+		_, err := srpSignIn(t, svc, "alice", password, func() { armed <- st.arm() })
+		done <- err
+	}()
+	gate := <-armed
+	// Wait until the right answer is held at its transaction.
+	for st.gate.Load() != nil {
+		time.Sleep(time.Millisecond)
+	}
+	for range userpool.DefaultMaxFailures {
+		if _, err := srpSignIn(t, svc, "alice", "Wrong-Passw0rd!", nil); err == nil {
+			t.Fatal("a wrong password signed in")
+		}
+	}
+	close(gate)
+	if err := <-done; !errors.Is(err, userpool.ErrPasswordAttemptsExceeded) {
+		t.Fatalf("the right answer held back past the lockout: %v, want PasswordAttemptsExceededException", err)
 	}
 }
