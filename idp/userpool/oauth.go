@@ -470,20 +470,21 @@ func (s *Service) HostedSignIn(in HostedAuth, username, password string) (*AuthR
 	var u *store.User
 	if err := s.view(func(tx store.Tx) error {
 		var err error
-		if u, err = findUserIn(tx, cl.PoolID, username); err != nil {
+		if u, err = findUserIn(tx, cl.PoolID, username); err != nil || u == nil {
 			return err
-		}
-		if u == nil {
-			// The page says the same for an unknown user as for a wrong
-			// password (whatever the client's PreventUserExistenceErrors:
-			// a page has no LEGACY callers); spend the same verifier
-			// computation too, so the answer's timing does not tell either.
-			_, _ = srp.PasswordVerifierFromSalt(decoySalt[:], srpPoolName(cl.PoolID), username, password)
-			return errIncorrect()
 		}
 		return s.admitUser(tx, cl, u)
 	}); err != nil {
 		return nil, err
+	}
+	if u == nil {
+		// The page says the same for an unknown user as for a wrong
+		// password (whatever the client's PreventUserExistenceErrors: a
+		// page has no LEGACY callers); it spends the same verifier
+		// computation too, so the answer's timing does not tell either
+		// (outside the read transaction: an exponentiation).
+		_, _ = srp.PasswordVerifierFromSalt(decoySalt[:], srpPoolName(cl.PoolID), username, password)
+		return nil, errIncorrect()
 	}
 	sess := &session{
 		poolID: cl.PoolID, clientID: cl.ID, username: u.Username, sub: u.Sub, flow: "USER_PASSWORD_AUTH",
