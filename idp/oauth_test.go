@@ -179,6 +179,15 @@ func TestDomainAndResourceServerOps(t *testing.T) {
 	l2 := h.mustCall("ListResourceServers", map[string]any{"UserPoolId": poolID, "MaxResults": 1, "NextToken": l["NextToken"]})
 	assert.Len(t, l2["ResourceServers"], 1)
 	assert.Nil(t, l2["NextToken"])
+
+	// DeleteUserPool takes its domain and resource servers with it: the
+	// domain is free again, and a new pool of the same id starts with none.
+	h.mustCall("CreateUserPoolDomain", map[string]any{"UserPoolId": poolID, "Domain": "shop-auth"})
+	h.mustCall("DeleteUserPool", map[string]any{"UserPoolId": poolID})
+	assert.Empty(t, h.mustCall("DescribeUserPoolDomain", map[string]any{"Domain": "shop-auth"})["DomainDescription"])
+	_, err := h.srv.CreatePool(PoolConfig{ID: poolID})
+	require.NoError(t, err)
+	assert.Empty(t, h.mustCall("ListResourceServers", map[string]any{"UserPoolId": poolID, "MaxResults": 10})["ResourceServers"])
 	assert.NotEqual(t, l["ResourceServers"], l2["ResourceServers"])
 }
 

@@ -126,7 +126,7 @@ func deleteUserMembers(tx Tx, poolID, username string) error {
 
 // DeletePool removes a pool with everything in it: its clients, users
 // (with their devices, sign-ins, failure counts, aliases and
-// memberships) and groups.
+// memberships), groups, resource servers and domain.
 func DeletePool(tx Tx, poolID string) error {
 	var users, clients, groups []string
 	if err := Users(tx, poolID, func(u *User) error { users = append(users, u.Username); return nil }); err != nil {
@@ -155,6 +155,23 @@ func DeletePool(tx Tx, poolID string) error {
 	}
 	for _, c := range clients {
 		if err := DeleteClient(tx, c); err != nil {
+			return err
+		}
+	}
+	if err := deletePrefix(tx, KindResourceServer, ResourceServerKey(poolID, "")); err != nil {
+		return err
+	}
+	var domains []string
+	if err := Domains(tx, func(d *Domain) error {
+		if d.PoolID == poolID {
+			domains = append(domains, d.Domain)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, d := range domains {
+		if err := DeleteDomain(tx, d); err != nil {
 			return err
 		}
 	}
