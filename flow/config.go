@@ -152,9 +152,11 @@ type Config struct {
 	AllowPlainPassword bool
 }
 
-// plainPasswordAllowed reports whether the password may go on the wire in
-// clear: the configured flow sends it, or AllowPlainPassword says so.
-func (c *Config) plainPasswordAllowed() bool {
+// PlainPasswordAllowed reports whether the password may go on the wire in
+// clear: the configured flow sends it, or AllowPlainPassword says so. A
+// sign-in that would send it otherwise fails with ErrPlainPassword, so a
+// prompter can tell its user before offering USER_AUTH's PASSWORD.
+func (c *Config) PlainPasswordAllowed() bool {
 	if c.AllowPlainPassword {
 		return true
 	}

@@ -555,7 +555,7 @@ func (m *Machine) Answer(a Answer) Step {
 				return m.fail(err)
 			}
 		case challenge.Password:
-			if !m.cfg.plainPasswordAllowed() {
+			if !m.cfg.PlainPasswordAllowed() {
 				return Step{Err: ErrPlainPassword}
 			}
 			if pw == "" {

@@ -240,7 +240,7 @@ func TestPropertyArbitraryAnswers(t *testing.T) {
 			switch step.Kind() {
 			case StepRequest:
 				checkSession(t, step.Request, session)
-				if !cfg.plainPasswordAllowed() && strings.Contains(string(step.Request.Input), propPassword) {
+				if !cfg.PlainPasswordAllowed() && strings.Contains(string(step.Request.Input), propPassword) {
 					t.Fatalf("%s sign-in sent the password in clear: %s", cfg.Flow, step.Request.Input)
 				}
 				checkContext(t, step.Request, cfg)

@@ -167,7 +167,7 @@ func credentialsMain(ctx context.Context, args []string, promptIn io.Reader, std
 		FriendlyDeviceName: deviceName(),
 	}
 	con := newConsole(promptIn, promptOut)
-	prompter := &loginPrompter{con: con}
+	prompter := &loginPrompter{con: con, plainOK: cfg.PlainPasswordAllowed()}
 	cached, err := store.LoadToken()
 	if err != nil {
 		return fail("%v", err)

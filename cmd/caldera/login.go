@@ -227,8 +227,7 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return fail("%v", err)
 	}
 	password := cfg.Password
-	plainOK := authFlow == flow.UserPasswordAuth || authFlow == flow.UserAuth && *preferred != "PASSWORD_SRP"
-	r, err := flow.Run(ctx, m, t, &loginPrompter{con: con, password: password, plainOK: plainOK})
+	r, err := flow.Run(ctx, m, t, &loginPrompter{con: con, password: password, plainOK: cfg.PlainPasswordAllowed()})
 	if err != nil {
 		fmt.Fprintf(stderr, "caldera login: %s\n", loginError(err))
 		return 1
@@ -421,7 +420,7 @@ func (c *console) secret(prompt string) (string, error) {
 type loginPrompter struct {
 	con      *console
 	password string
-	plainOK  bool // the flow sends the password itself (flow.Config.AllowPlainPassword's rule)
+	plainOK  bool // the flow sends the password itself (flow.Config.PlainPasswordAllowed)
 }
 
 func (lp *loginPrompter) Prompt(ctx context.Context, p *flow.Prompt) (flow.Answer, error) {
