@@ -1,6 +1,7 @@
 package store
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +15,15 @@ type Memory struct {
 	mu     sync.RWMutex
 	data   map[string]map[string][]byte
 	closed bool
+
+	// sorted holds each kind's keys in order, for prefix scans: a scan
+	// costs a binary search and its own keys, not a sort of the kind. A
+	// kind's entry is dropped when a key is added to or removed from it
+	// (a changed value keeps it), and made again by the next scan; the
+	// kinds scanned on request paths (memberships, failure counts) rarely
+	// gain keys. sortedMu serialises the Views that make entries.
+	sortedMu sync.Mutex
+	sorted   map[string][]string
 }
 
 // NewMemory returns an empty Memory store.
@@ -25,19 +35,37 @@ func (b memBase) get(kind, key string) ([]byte, error) { return b.m.data[kind][k
 
 func (b memBase) forEach(kind, prefix string, fn func(string, []byte) error) error {
 	bucket := b.m.data[kind]
-	keys := make([]string, 0, len(bucket))
-	for k := range bucket {
-		if strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if err := fn(k, bucket[k]); err != nil {
+	keys := b.m.sortedKeys(kind, bucket)
+	i, _ := slices.BinarySearch(keys, prefix)
+	for ; i < len(keys) && strings.HasPrefix(keys[i], prefix); i++ {
+		if err := fn(keys[i], bucket[keys[i]]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// sortedKeys returns the keys of a kind in order (see Memory.sorted).
+// The slice is never changed: a write makes a new one.
+func (m *Memory) sortedKeys(kind string, bucket map[string][]byte) []string {
+	m.sortedMu.Lock()
+	defer m.sortedMu.Unlock()
+	if ks, ok := m.sorted[kind]; ok {
+		return ks
+	}
+	ks := slices.Sorted(maps.Keys(bucket))
+	if m.sorted == nil {
+		m.sorted = map[string][]string{}
+	}
+	m.sorted[kind] = ks
+	return ks
+}
+
+// keysChanged drops a kind's sorted keys (under the write lock).
+func (m *Memory) keysChanged(kind string) {
+	m.sortedMu.Lock()
+	delete(m.sorted, kind)
+	m.sortedMu.Unlock()
 }
 
 // View implements Store.
@@ -70,10 +98,16 @@ func (m *Memory) Update(fn func(Tx) error) error {
 			b = map[string][]byte{}
 			m.data[kind] = b
 		}
+		if _, ok := b[key]; !ok {
+			m.keysChanged(kind)
+		}
 		b[key] = v // the overlay's own copy
 		return nil
 	}, func(kind, key string) error {
-		delete(m.data[kind], key)
+		if _, ok := m.data[kind][key]; ok {
+			m.keysChanged(kind)
+			delete(m.data[kind], key)
+		}
 		return nil
 	})
 }
@@ -83,5 +117,8 @@ func (m *Memory) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.closed, m.data = true, nil
+	m.sortedMu.Lock()
+	m.sorted = nil
+	m.sortedMu.Unlock()
 	return nil
 }
