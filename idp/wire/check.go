@@ -74,18 +74,25 @@ func (in *confirmForgotIn) check() *userpool.Error {
 //go:embed members.json
 var membersJSON []byte
 
-// member is one entry of members.json.
+// member is one entry of members.json; field is its name as Cognito's
+// messages spell it (lower camel case).
 type member struct {
 	Name     string `json:"name"`
 	Type     string `json:"type"`
 	Required bool   `json:"required"`
 	Max      int    `json:"max"`
+	field    string
 }
 
 var opMembers = sync.OnceValue(func() map[string][]member {
 	var m map[string][]member
 	if err := json.Unmarshal(membersJSON, &m); err != nil {
 		panic("idp/wire: members.json: " + err.Error())
+	}
+	for _, ms := range m {
+		for i := range ms {
+			ms[i].field = strings.ToLower(ms[i].Name[:1]) + ms[i].Name[1:]
+		}
 	}
 	return m
 })
@@ -108,18 +115,19 @@ func checkMembers(op string, body []byte) *userpool.Error {
 		}
 	}
 	for _, mb := range ms {
-		field := strings.ToLower(mb.Name[:1]) + mb.Name[1:]
 		v, ok := m[mb.Name]
 		if !ok || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
 			if mb.Required {
-				return userpool.ErrParam("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
+				return userpool.ErrParam("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", mb.field)
 			}
 			continue
 		}
-		if mb.Max > 0 {
+		// A string has no more characters than its JSON has bytes: only
+		// a long one is decoded to count them.
+		if mb.Max > 0 && len(v)-2 > mb.Max {
 			var str string
 			if json.Unmarshal(v, &str) == nil && utf8.RuneCountInString(str) > mb.Max {
-				return userpool.ErrParam("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", field, mb.Max)
+				return userpool.ErrParam("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", mb.field, mb.Max)
 			}
 		}
 	}
