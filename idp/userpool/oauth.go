@@ -522,30 +522,28 @@ func (s *Service) HostedSessionLive(session string) bool {
 // UserInfo returns the user of a valid, unrevoked access token (the
 // /oauth2/userInfo endpoint) with the attributes the token's client may
 // read, as its ID tokens carry them (ReadAttributes; never dev:
-// attributes); sub always.
-func (s *Service) UserInfo(accessToken string) (*store.User, *Error) {
-	// Any access token of the user will do: the endpoint asks for no
-	// scope of its own (the OAuth layer checks openid).
+// attributes); sub always. scopes are the token's, for the endpoint's
+// own rule (openid).
+func (s *Service) UserInfo(accessToken string) (u *store.User, scopes []string, err *Error) {
 	c, err := s.verifyAccessToken(accessToken)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var u *store.User
 	if err := s.view(func(tx store.Tx) error {
 		var err error
 		u, err = accessUser(tx, c)
 		return err
 	}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cl, err := s.Client(c.String("client_id"))
 	if err != nil {
-		return nil, apiErr("NotAuthorizedException", "Invalid Access Token")
+		return nil, nil, apiErr("NotAuthorizedException", msgBadAccessToken)
 	}
 	out := *u
 	out.Attrs = readable(cl, u.Attrs)
 	out.Attrs["sub"] = u.Sub
-	return &out, nil
+	return &out, strings.Fields(c.String("scope")), nil
 }
 
 // HostedRefresh is the refresh_token grant of the token endpoint: new ID
