@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -214,13 +215,14 @@ func (v *Verifier) Verify(r *http.Request, body []byte) *userpool.Error {
 		return authError("IncompleteSignatureException", "Authorization header requires existence of a valid 'X-Amz-Date' header matching the credential scope.", http.StatusBadRequest)
 	}
 	now := v.clock().UTC()
+	window := strconv.FormatFloat(v.skew.Minutes(), 'f', -1, 64) + " min." // AWS's wording: "5 min."
 	if t.Before(now.Add(-v.skew)) {
 		return authError("InvalidSignatureException", "Signature expired: "+amzDate+" is now earlier than "+
-			now.Add(-v.skew).Format(amzDateFmt)+" ("+now.Format(amzDateFmt)+" - 5 min.)", http.StatusBadRequest)
+			now.Add(-v.skew).Format(amzDateFmt)+" ("+now.Format(amzDateFmt)+" - "+window+")", http.StatusBadRequest)
 	}
 	if t.After(now.Add(v.skew)) {
 		return authError("InvalidSignatureException", "Signature not yet current: "+amzDate+" is still later than "+
-			now.Add(v.skew).Format(amzDateFmt)+" ("+now.Format(amzDateFmt)+" + 5 min.)", http.StatusBadRequest)
+			now.Add(v.skew).Format(amzDateFmt)+" ("+now.Format(amzDateFmt)+" + "+window+")", http.StatusBadRequest)
 	}
 	got, gotHeaders, serr := v.recompute(r, body, a, t)
 	if serr != nil || gotHeaders != a.signedHeaders ||
