@@ -596,10 +596,20 @@ type updateDeviceStatusIn struct {
 }
 
 func opUpdateDeviceStatus(svc *userpool.Service, c *call, in *updateDeviceStatusIn) (any, *userpool.Error) {
-	if in.DeviceRememberedStatus != "remembered" && in.DeviceRememberedStatus != "not_remembered" {
-		return nil, userpool.ErrParam("Invalid DeviceRememberedStatus %q", in.DeviceRememberedStatus)
+	remembered, err := rememberedStatus(in.DeviceRememberedStatus)
+	if err != nil {
+		return nil, err
 	}
-	return done(svc.UpdateDeviceStatus(in.AccessToken, in.DeviceKey, in.DeviceRememberedStatus == "remembered"))
+	return done(svc.UpdateDeviceStatus(in.AccessToken, in.DeviceKey, remembered))
+}
+
+// rememberedStatus reads DeviceRememberedStatusType (botocore: the enum
+// remembered, not_remembered).
+func rememberedStatus(s string) (bool, *userpool.Error) {
+	if s != "remembered" && s != "not_remembered" {
+		return false, userpool.ErrParam("1 validation error detected: Value '%.32s' at 'deviceRememberedStatus' failed to satisfy constraint: Member must satisfy enum value set: [remembered, not_remembered]", s)
+	}
+	return s == "remembered", nil
 }
 
 type forgetDeviceIn struct {

@@ -175,10 +175,11 @@ func opAdminListDevices(svc *userpool.Service, c *call, in *deviceIn) (any, *use
 }
 
 func opAdminUpdateDeviceStatus(svc *userpool.Service, c *call, in *deviceIn) (any, *userpool.Error) {
-	if in.DeviceRememberedStatus != "remembered" && in.DeviceRememberedStatus != "not_remembered" {
-		return nil, userpool.ErrParam("1 validation error detected: Value '%s' at 'deviceRememberedStatus' failed to satisfy constraint: Member must satisfy enum value set: [remembered, not_remembered]", in.DeviceRememberedStatus)
+	remembered, err := rememberedStatus(in.DeviceRememberedStatus)
+	if err != nil {
+		return nil, err
 	}
-	return done(svc.AdminUpdateDeviceStatus(in.UserPoolId, in.Username, in.DeviceKey, in.DeviceRememberedStatus == "remembered"))
+	return done(svc.AdminUpdateDeviceStatus(in.UserPoolId, in.Username, in.DeviceKey, remembered))
 }
 
 func opAdminUserGlobalSignOut(svc *userpool.Service, c *call, in *adminUserIn) (any, *userpool.Error) {
