@@ -135,9 +135,10 @@ const (
 	msgBadLogin            = "Invalid login token. "
 )
 
-func errParam(format string, args ...any) *userpool.Error {
-	return userpool.NewError("InvalidParameterException", format, args...)
-}
+var (
+	errParam = userpool.ErrParam
+	asError  = userpool.AsError
+)
 
 func errNotAuthorized(msg string) *userpool.Error {
 	return userpool.NewError("NotAuthorizedException", "%s", msg)
@@ -149,17 +150,6 @@ func errPoolNotFound(id string) *userpool.Error {
 
 func errIdentityNotFound(id string) *userpool.Error {
 	return userpool.NewError("ResourceNotFoundException", "Identity '%s' not found.", id)
-}
-
-func asError(err error) *userpool.Error {
-	if err == nil {
-		return nil
-	}
-	var e *userpool.Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return userpool.NewError("InternalErrorException", "Internal error: %v", err)
 }
 
 // Patterns of botocore's model (cognito-identity 2014-06-30 shapes).
@@ -460,7 +450,7 @@ func (s *Service) verifyLogins(p *store.IdentityPool, logins map[string]string, 
 		return nil, errParam("1 validation error detected: Value at 'logins' failed to satisfy constraint: Member must have length less than or equal to 10")
 	}
 	var out []login
-	for _, name := range slices.Sorted(mapKeys(logins)) {
+	for _, name := range slices.Sorted(maps.Keys(logins)) {
 		tok := logins[name]
 		up := userPoolOf(name, endpoint)
 		var clients []string
@@ -521,16 +511,6 @@ func loginRefusal(err error) string {
 		return "Couldn't verify signed token."
 	}
 	return "Not a valid OpenId Connect identity token."
-}
-
-func mapKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func (s *Service) identityPool(tx store.Tx, id string) (*store.IdentityPool, error) {

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -154,9 +155,9 @@ func (o *overlay) empty() bool { return len(o.writes) == 0 }
 
 // apply hands the buffered writes to put and del in a fixed order.
 func (o *overlay) apply(put func(kind, key string, v []byte) error, del func(kind, key string) error) error {
-	for _, kind := range slices.Sorted(mapsKeys(o.writes)) {
+	for _, kind := range slices.Sorted(maps.Keys(o.writes)) {
 		m := o.writes[kind]
-		for _, k := range slices.Sorted(mapsKeys(m)) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			var err error
 			if e := m[k]; e.del {
 				err = del(kind, k)
@@ -169,16 +170,6 @@ func (o *overlay) apply(put func(kind, key string, v []byte) error, del func(kin
 		}
 	}
 	return nil
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // run calls fn, turning a panic into an error that re-panics in the

@@ -95,7 +95,10 @@ func ErrParam(format string, args ...any) *Error {
 	return apiErr("InvalidParameterException", format, args...)
 }
 
-var errParam = ErrParam
+var (
+	errParam = ErrParam
+	asError  = AsError
+)
 
 func errNotFound(format string, args ...any) *Error {
 	return apiErr("ResourceNotFoundException", format, args...)
@@ -107,9 +110,9 @@ func errPoolNotFound(poolID string) *Error {
 
 func errUserNotFound() *Error { return apiErr("UserNotFoundException", msgUserNotExist) }
 
-// asError turns a transaction's error into an *Error: a refusal passes
-// through, anything else is internal.
-func asError(err error) *Error {
+// AsError turns a transaction's error into an *Error: a refusal passes
+// through, anything else is an InternalErrorException.
+func AsError(err error) *Error {
 	if err == nil {
 		return nil
 	}
