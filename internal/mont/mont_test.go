@@ -527,6 +527,7 @@ func TestNoAllocs(t *testing.T) {
 			"Sqr":           func() { m.Sqr(&z, &x) },
 			"Exp":           func() { m.Exp(&z, &x, e) },
 			"FixedBase.Exp": func() { fb.Exp(&z, e[:128]) },
+			"ProdExp":       func() { m.ProdExp(&z, &x, &x, e[:32], e[:64]) },
 			"AppendBytes":   func() { buf = m.AppendBytes(buf[:0], &x) },
 		} {
 			if got := testing.AllocsPerRun(3, f); got != 0 {
