@@ -246,7 +246,10 @@ func (s *TokenSource) refresh() error {
 	if cfg.Device == nil && s.cfg.Devices != nil {
 		// After a restart: the device remembered for the user.
 		for _, name := range []string{s.tok.UserID, s.cfg.Username} {
-			if d, err := s.cfg.Devices.Get(s.cfg.UserPoolID, name); name != "" && err == nil {
+			if name == "" {
+				continue
+			}
+			if d, err := s.cfg.Devices.Get(s.cfg.UserPoolID, name); err == nil {
 				cfg.Device = d
 				break
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -49,9 +50,15 @@ func (s *FileTokenStore) LoadToken() (*Token, error) {
 		return nil, fmt.Errorf("flow: token store: %w", err)
 	}
 	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
+	if err == nil && len(b) > maxTokenFile {
+		err = errors.New("file larger than 1 MiB")
+	}
 	var st savedToken
-	dec := json.NewDecoder(&limitedReader{f, maxTokenFile})
-	if err := dec.Decode(&st); err != nil {
+	if err == nil {
+		err = json.Unmarshal(b, &st)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("flow: token store %s: %w", s.path, err)
 	}
 	return &Token{AccessToken: st.AccessToken, IDToken: st.IDToken, RefreshToken: st.RefreshToken,
@@ -113,23 +120,4 @@ func writeFile0600(path, pattern, what string, b []byte) error {
 		return fail(err)
 	}
 	return nil
-}
-
-// limitedReader fails, rather than ends, past n bytes, so an oversized
-// file is an error and not a silently truncated token.
-type limitedReader struct {
-	f interface{ Read([]byte) (int, error) }
-	n int64
-}
-
-func (r *limitedReader) Read(p []byte) (int, error) {
-	if r.n <= 0 {
-		return 0, errors.New("file larger than 1 MiB")
-	}
-	if int64(len(p)) > r.n {
-		p = p[:r.n]
-	}
-	n, err := r.f.Read(p)
-	r.n -= int64(n)
-	return n, err
 }
