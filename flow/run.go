@@ -165,7 +165,8 @@ func (s *TokenSource) now() time.Time {
 
 // Token returns a valid token: the cached one, a refreshed one, or one from
 // a new sign-in when there is no refresh token or the refresh was refused
-// (NotAuthorizedException, RefreshTokenReuseException).
+// (NotAuthorizedException, RefreshTokenReuseException). When that sign-in
+// fails too, its error comes with the refusal (errors.Is finds both).
 func (s *TokenSource) Token() (*Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -184,6 +185,7 @@ func (s *TokenSource) Token() (*Token, error) {
 		c := *s.tok
 		return &c, nil
 	}
+	var refused error
 	if s.tok != nil && s.tok.RefreshToken != "" {
 		err := s.refresh()
 		if err == nil {
@@ -192,9 +194,13 @@ func (s *TokenSource) Token() (*Token, error) {
 		if !errors.Is(err, ErrNotAuthorized) && !errors.Is(err, ErrRefreshTokenReuse) {
 			return nil, err
 		}
+		refused = err
 	}
 	if err := s.signIn(); err != nil {
-		return nil, err
+		// The sign-in's error first; the refused refresh stays visible
+		// to errors.Is (a caller without a password learns why it is
+		// asked to sign in).
+		return nil, errors.Join(err, refused)
 	}
 	return s.saved()
 }

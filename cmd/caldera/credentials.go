@@ -196,7 +196,8 @@ func credentialsMain(ctx context.Context, args []string, promptIn io.Reader, std
 	}
 	ts := newSource()
 	tok, err := ts.Token()
-	if err != nil && cfg.Password == "" && needsPassword && errors.Is(err, flow.ErrInvalidConfig) {
+	if err != nil && cfg.Password == "" && needsPassword &&
+		(errors.Is(err, flow.ErrNotAuthorized) || errors.Is(err, flow.ErrRefreshTokenReuse)) {
 		// The cached refresh token was refused: sign in again.
 		if err := store.Delete(); err != nil {
 			return fail("%v", err)
