@@ -104,9 +104,8 @@ func (s *Service) putEvent(tx store.Tx, sess *session, o *outcome) error {
 	switch {
 	case o.err != nil && !refusal(o.err):
 		return nil
-	case o.err != nil && o.err.Message == msgDisabled:
-		// The proof was right; the user is refused (a client that hides
-		// users checks only after the proof).
+	case o.err != nil && o.afterProof:
+		// The proof was right; the user is refused.
 		response = "Fail"
 	case o.err != nil:
 		result, response = "Failure", "Fail"

@@ -86,6 +86,10 @@ type outcome struct {
 	custom *session // run the custom-auth step
 	mint   *mintPlan
 	err    *Error
+	// afterProof marks a refusal of a user whose proof was right (advance
+	// refuses a disabled, unconfirmed or reset user only then, on a client
+	// that hides users): the sign-in's event records the proof a success.
+	afterProof bool
 }
 
 type mintPlan struct {
@@ -587,13 +591,13 @@ func (s *Service) advance(tx store.Tx, endpoint string, sess *session) (*outcome
 		return &outcome{err: errBadSession()}, nil
 	}
 	if !u.Enabled {
-		return &outcome{err: apiErr("NotAuthorizedException", msgDisabled)}, nil
+		return &outcome{err: apiErr("NotAuthorizedException", msgDisabled), afterProof: true}, nil
 	}
 	switch u.Status {
 	case store.StatusUnconfirmed:
-		return &outcome{err: apiErr("UserNotConfirmedException", "User is not confirmed.")}, nil
+		return &outcome{err: apiErr("UserNotConfirmedException", "User is not confirmed."), afterProof: true}, nil
 	case store.StatusResetRequired:
-		return &outcome{err: apiErr("PasswordResetRequiredException", "Password reset required for the user")}, nil
+		return &outcome{err: apiErr("PasswordResetRequiredException", "Password reset required for the user"), afterProof: true}, nil
 	case store.StatusForceChangePassword:
 		if !sess.newPasswordDone && sess.passwordDone {
 			return s.challengeNewPassword(sess, u)
