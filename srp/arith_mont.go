@@ -101,8 +101,12 @@ func (ar *montArith) clientPremaster(dst, B, x, e []byte) []byte {
 	return dst
 }
 
-// wipeElems zeroes temporaries that held secrets. It is not inlined, so the
-// stores cannot be dropped as dead.
+// wipeElems zeroes this package's own temporaries that held secrets. It is
+// not inlined, so the stores cannot be dropped as dead. The copies inside
+// internal/mont's finished stack frames (its window tables, its
+// conversions) are not wiped: they are overwritten by the goroutine's
+// later calls, and clearing them would need the same non-inlined stores in
+// every exponentiation.
 //
 //go:noinline
 func wipeElems(es ...*mont.Elem) {
