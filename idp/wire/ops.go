@@ -253,7 +253,7 @@ func opCreateUserPoolClient(svc *userpool.Service, c *call, in *createClientIn) 
 func clientOut(cl *store.Client) map[string]any {
 	out := map[string]any{
 		"UserPoolId": cl.PoolID, "ClientId": cl.ID, "ClientName": cl.Name,
-		"ExplicitAuthFlows": cl.Flows, "CreationDate": epoch(cl.CreatedAt), "LastModifiedDate": epoch(cl.CreatedAt),
+		"ExplicitAuthFlows": cl.Flows, "CreationDate": epoch(cl.CreatedAt), // LastModifiedDate: addClientDetails
 	}
 	if cl.Secret != "" {
 		out["ClientSecret"] = cl.Secret
@@ -346,10 +346,7 @@ func opAdminCreateUser(svc *userpool.Service, c *call, in *adminCreateUserIn) (a
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"User": map[string]any{
-		"Username": u.Username, "Attributes": attrList(u.Attrs), "UserCreateDate": epoch(u.CreatedAt),
-		"UserLastModifiedDate": epoch(u.ModifiedAt), "Enabled": u.Enabled, "UserStatus": u.Status,
-	}}, nil
+	return map[string]any{"User": userOut(u, nil)}, nil
 }
 
 type adminUserIn struct{ UserPoolId, Username string }
@@ -634,19 +631,7 @@ type listDevicesIn struct {
 }
 
 func opListDevices(svc *userpool.Service, c *call, in *listDevicesIn) (any, *userpool.Error) {
-	ds, next, err := svc.ListDevices(in.AccessToken, in.Limit, in.PaginationToken)
-	if err != nil {
-		return nil, err
-	}
-	out := []map[string]any{}
-	for _, d := range ds {
-		out = append(out, deviceOut(d))
-	}
-	res := map[string]any{"Devices": out}
-	if next != "" {
-		res["PaginationToken"] = next
-	}
-	return res, nil
+	return devicesOut(svc.ListDevices(in.AccessToken, in.Limit, in.PaginationToken))
 }
 
 type accessTokenIn struct{ AccessToken string }

@@ -159,11 +159,16 @@ func opAdminGetDevice(svc *userpool.Service, c *call, in *deviceIn) (any, *userp
 }
 
 func opAdminListDevices(svc *userpool.Service, c *call, in *deviceIn) (any, *userpool.Error) {
-	ds, next, err := svc.AdminListDevices(in.UserPoolId, in.Username, in.Limit, in.PaginationToken)
+	return devicesOut(svc.AdminListDevices(in.UserPoolId, in.Username, in.Limit, in.PaginationToken))
+}
+
+// devicesOut renders a page of devices, ListDevices's and
+// AdminListDevices's answer.
+func devicesOut(ds []*store.Device, next string, err *userpool.Error) (any, *userpool.Error) {
 	if err != nil {
 		return nil, err
 	}
-	list := []map[string]any{}
+	list := make([]map[string]any, 0, len(ds))
 	for _, d := range ds {
 		list = append(list, deviceOut(d))
 	}
