@@ -3,7 +3,6 @@ package identity
 import (
 	"crypto/rand"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -274,9 +273,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if limit <= 0 {
 		limit = 1 << 20
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		h.writeError(w, &userpool.Error{Type: "SerializationException", Message: fmt.Sprintf("Request body larger than %d bytes or unreadable", limit), Status: http.StatusRequestEntityTooLarge})
+	body, rerr := amzjson.ReadBody(w, r, limit)
+	if rerr != nil {
+		h.writeError(w, rerr)
 		return
 	}
 	if !IsPublic(name) && h.Admin != nil {

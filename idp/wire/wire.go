@@ -17,8 +17,6 @@ package wire
 import (
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -155,14 +153,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, userpool.NewError("UnknownOperationException", "Unknown operation %q", target))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.MaxBodyBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			h.writeError(w, &userpool.Error{Type: "SerializationException", Message: fmt.Sprintf("Request body larger than %d bytes", h.MaxBodyBytes), Status: http.StatusRequestEntityTooLarge})
-			return
-		}
-		h.writeError(w, userpool.NewError("SerializationException", "Could not read request body"))
+	body, rerr := amzjson.ReadBody(w, r, h.MaxBodyBytes)
+	if rerr != nil {
+		h.writeError(w, rerr)
 		return
 	}
 	if !public && h.Admin != nil {

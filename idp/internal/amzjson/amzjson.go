@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -37,6 +38,21 @@ func Decode(body []byte, v any) *userpool.Error {
 		return userpool.NewError("SerializationException", "Malformed request body: trailing data")
 	}
 	return nil
+}
+
+// ReadBody reads a request body of at most limit bytes: a larger one is
+// SerializationException with status 413, an unreadable one
+// SerializationException.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *userpool.Error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &userpool.Error{Type: "SerializationException", Message: fmt.Sprintf("Request body larger than %d bytes", limit), Status: http.StatusRequestEntityTooLarge}
+		}
+		return nil, userpool.NewError("SerializationException", "Could not read request body")
+	}
+	return body, nil
 }
 
 // WriteResult answers 200 with out ({} for nil) and a request id drawn
