@@ -20,17 +20,13 @@ const DomainSuffix = ".localhost"
 // domain (http://<domain>.localhost:PORT/...) or for a path
 // /<poolId>/<an OAuth path>, and reports whether it did.
 func (s *Server) routeOAuth(w http.ResponseWriter, r *http.Request) bool {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
 	if dom, ok := strings.CutSuffix(strings.ToLower(host), DomainSuffix); ok && dom != "" && !strings.Contains(dom, ".") {
 		if pool := s.svc.PoolForDomain(dom); pool != "" && oauth.Handles(r.URL.Path) {
-			s.oauth.Serve(w, r, oauth.Request{PoolID: pool, Base: scheme + "://" + r.Host, Path: r.URL.Path})
+			s.oauth.Serve(w, r, oauth.Request{PoolID: pool, Base: s.baseURL(r), Path: r.URL.Path})
 			return true
 		}
 	}
@@ -44,12 +40,14 @@ func (s *Server) routeOAuth(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // baseURL is the URL of the server as the request reached it.
-func (s *Server) baseURL(r *http.Request) string {
-	scheme := "http"
+func (s *Server) baseURL(r *http.Request) string { return schemeOf(r) + "://" + r.Host }
+
+// schemeOf is https for a request that came over TLS, else http.
+func schemeOf(r *http.Request) string {
 	if r.TLS != nil {
-		scheme = "https"
+		return "https"
 	}
-	return scheme + "://" + r.Host
+	return "http"
 }
 
 // issuerEndpoint is the endpoint of token issuers for an OAuth request:
@@ -72,11 +70,7 @@ func (s *Server) issuerEndpoint(r *http.Request) string {
 		}
 		host = h
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + host
+	return schemeOf(r) + "://" + host
 }
 
 // CreateDomain gives a pool its domain prefix (as CreateUserPoolDomain).

@@ -360,11 +360,7 @@ func (s *Server) requestEndpoint(r *http.Request) string {
 	if e := s.Endpoint(); e != "" || !s.opts.IssuerFromHost {
 		return e
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+	return s.baseURL(r)
 }
 
 // AdminCredentials returns the key control-plane requests must be signed

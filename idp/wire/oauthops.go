@@ -9,12 +9,14 @@ import (
 // resource servers. Names, fields and errors follow botocore's model
 // (data/cognito-idp/2016-04-18/service-2.json.gz).
 func init() {
-	operations["CreateUserPoolDomain"] = handle(opCreateUserPoolDomain)
-	operations["DescribeUserPoolDomain"] = handle(opDescribeUserPoolDomain)
-	operations["DeleteUserPoolDomain"] = handle(opDeleteUserPoolDomain)
-	operations["CreateResourceServer"] = handle(opCreateResourceServer)
-	operations["DescribeResourceServer"] = handle(opDescribeResourceServer)
-	operations["ListResourceServers"] = handle(opListResourceServers)
+	register(map[string]opHandler{
+		"CreateUserPoolDomain":   handle(opCreateUserPoolDomain),
+		"DescribeUserPoolDomain": handle(opDescribeUserPoolDomain),
+		"DeleteUserPoolDomain":   handle(opDeleteUserPoolDomain),
+		"CreateResourceServer":   handle(opCreateResourceServer),
+		"DescribeResourceServer": handle(opDescribeResourceServer),
+		"ListResourceServers":    handle(opListResourceServers),
+	})
 }
 
 // oauthClientOut adds an app client's OAuth settings to its
