@@ -80,16 +80,12 @@ func (h *Handler) checkAuthRequest(poolID string, q url.Values) (*authRequest, *
 		return fail("unsupported_response_type", "")
 	}
 	ar.scopes = strings.Fields(q.Get("scope"))
-	for _, sc := range ar.scopes {
-		if !slices.Contains(cl.OAuthScopes, sc) {
-			return fail("invalid_scope", "The scope "+sc+" is not allowed for this client.")
-		}
-	}
 	if len(ar.scopes) == 0 {
 		ar.scopes = slices.Clone(cl.OAuthScopes)
 	}
+	// Allowed to the client, and (a resource server's) still existing.
 	if _, err := h.Service.GrantableScopes(cl, ar.scopes); err != nil {
-		return fail("invalid_scope", "")
+		return fail("invalid_scope", err.Message)
 	}
 	if ar.responseType == "code" {
 		switch {
