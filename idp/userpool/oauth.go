@@ -555,21 +555,8 @@ func (s *Service) HostedRefresh(endpoint string, cl *store.Client, token string)
 	var u *store.User
 	if err := s.view(func(tx store.Tx) error {
 		var err error
-		if o, err = s.refreshOrigin(tx, token); err != nil {
-			return err
-		}
-		if o == nil || o.ClientID != cl.ID {
-			return apiErr("NotAuthorizedException", msgBadRefresh)
-		}
-		if u, err = store.GetUser(tx, o.PoolID, o.Username); err != nil {
-			return err
-		}
-		if u == nil || !u.Enabled || (o.Sub != "" && o.Sub != u.Sub) {
-			// As REFRESH_TOKEN_AUTH: a refresh token names the user of its
-			// sign-in, not a later user of the same name.
-			return apiErr("NotAuthorizedException", msgBadRefresh)
-		}
-		return nil
+		o, u, _, err = s.liveRefresh(tx, cl, token)
+		return err
 	}); err != nil {
 		return nil, nil, err
 	}

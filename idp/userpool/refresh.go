@@ -110,23 +110,8 @@ func (s *Service) GetTokensFromRefreshToken(in RefreshInput) (*TokenSet, *Error)
 	if err := run(func(tx store.Tx) error {
 		var err error
 		var prev bool
-		if o, prev, err = s.refreshOriginPrev(tx, in.RefreshToken); err != nil {
+		if o, u, prev, err = s.liveRefresh(tx, cl, in.RefreshToken); err != nil {
 			return err
-		}
-		if o == nil || o.ClientID != cl.ID {
-			return apiErr("NotAuthorizedException", msgBadRefresh)
-		}
-		if u, err = store.GetUser(tx, o.PoolID, o.Username); err != nil {
-			return err
-		}
-		if u == nil || (o.Sub != "" && o.Sub != u.Sub) {
-			// A sign-in belongs to the user's sub: a later user of the
-			// same name is another user (idp/doc.go, "Users deleted and
-			// created again").
-			return apiErr("NotAuthorizedException", msgBadRefresh)
-		}
-		if !u.Enabled {
-			return apiErr("NotAuthorizedException", msgDisabled)
 		}
 		if in.DeviceKey != "" {
 			d, err := store.GetDevice(tx, in.DeviceKey)

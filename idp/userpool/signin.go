@@ -785,22 +785,8 @@ func (s *Service) refreshAuth(endpoint string, cl *store.Client, p map[string]st
 	var u *store.User
 	if err := s.view(func(tx store.Tx) error {
 		var err error
-		if o, err = s.refreshOrigin(tx, tok); err != nil {
-			return err
-		}
-		if o == nil || o.ClientID != cl.ID {
-			return apiErr("NotAuthorizedException", msgBadRefresh)
-		}
-		if u, err = store.GetUser(tx, o.PoolID, o.Username); err != nil {
-			return err
-		}
-		if u == nil || (o.Sub != "" && o.Sub != u.Sub) {
-			return apiErr("NotAuthorizedException", msgBadRefresh)
-		}
-		if !u.Enabled {
-			return apiErr("NotAuthorizedException", msgDisabled)
-		}
-		return nil
+		o, u, _, err = s.liveRefresh(tx, cl, tok)
+		return err
 	}); err != nil {
 		return nil, err
 	}
@@ -817,6 +803,33 @@ func (s *Service) refreshAuth(endpoint string, cl *store.Client, p map[string]st
 // refreshOrigin finds the live origin of a refresh token (the secret's
 // hash compared in constant time): its current token, or the one rotation
 // replaced while its grace period lasts.
+// liveRefresh finds the sign-in of a refresh token of client cl, and its
+// user, for the three refreshes (REFRESH_TOKEN_AUTH,
+// GetTokensFromRefreshToken, the OAuth token endpoint): the token must be
+// live (prev: a rotated-out one within its grace period) and the client's,
+// and its user the one who signed in (the same sub) and enabled.
+func (s *Service) liveRefresh(tx store.Tx, cl *store.Client, token string) (o *store.Origin, u *store.User, prev bool, err error) {
+	if o, prev, err = s.refreshOriginPrev(tx, token); err != nil {
+		return nil, nil, false, err
+	}
+	if o == nil || o.ClientID != cl.ID {
+		return nil, nil, false, apiErr("NotAuthorizedException", msgBadRefresh)
+	}
+	if u, err = store.GetUser(tx, o.PoolID, o.Username); err != nil {
+		return nil, nil, false, err
+	}
+	if u == nil || (o.Sub != "" && o.Sub != u.Sub) {
+		// A sign-in belongs to the user's sub: a later user of the same
+		// name is another user (idp/doc.go, "Users deleted and created
+		// again").
+		return nil, nil, false, apiErr("NotAuthorizedException", msgBadRefresh)
+	}
+	if !u.Enabled {
+		return nil, nil, false, apiErr("NotAuthorizedException", msgDisabled)
+	}
+	return o, u, prev, nil
+}
+
 func (s *Service) refreshOrigin(tx store.Tx, token string) (*store.Origin, error) {
 	o, _, err := s.refreshOriginPrev(tx, token)
 	return o, err
