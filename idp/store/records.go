@@ -519,7 +519,7 @@ func Origins(tx Tx, fn func(*Origin) error) error { return each(tx, KindOrigin, 
 
 // GetFailures returns a user's failure count, or nil when there is none.
 func GetFailures(tx Tx, poolID, username string) (*Failures, error) {
-	return get[Failures](tx, KindFailure, UserKey(poolID, username))
+	return GetCodeFailures(tx, poolID, username, "")
 }
 
 // PutFailures stores a user's failure count.
@@ -530,26 +530,20 @@ func PutFailures(tx Tx, f *Failures) error {
 // ClearFailures removes a user's failure count, writing only if there is
 // one (a sign-in of a user who never failed writes nothing for it).
 func ClearFailures(tx Tx, poolID, username string) error {
-	b, err := tx.Get(KindFailure, UserKey(poolID, username))
-	if err != nil || b == nil {
-		return err
-	}
-	return tx.Delete(KindFailure, UserKey(poolID, username))
+	return ClearCodeFailures(tx, poolID, username, "")
 }
 
 // CodeFailuresKey is the key of a user's failures with one kind of
 // one-time code: the user's key, a NUL (which no user name contains) and
-// the kind.
+// the kind; for kind "" (password and device proofs) the user's key.
 func CodeFailuresKey(poolID, username, kind string) string {
+	if kind == "" {
+		return UserKey(poolID, username)
+	}
 	return UserKey(poolID, username) + "\x00" + kind
 }
 
-func failuresKey(f *Failures) string {
-	if f.Kind != "" {
-		return CodeFailuresKey(f.PoolID, f.Username, f.Kind)
-	}
-	return UserKey(f.PoolID, f.Username)
-}
+func failuresKey(f *Failures) string { return CodeFailuresKey(f.PoolID, f.Username, f.Kind) }
 
 // GetCodeFailures returns a user's failures with one kind of code, or nil.
 func GetCodeFailures(tx Tx, poolID, username, kind string) (*Failures, error) {

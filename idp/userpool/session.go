@@ -178,11 +178,7 @@ func (s *Service) openSecretBlock(block []byte) (sessionID, blockID string, ok b
 
 // locked reports whether the user is locked out.
 func (s *Service) locked(tx store.Tx, poolID, username string) (bool, error) {
-	f, err := store.GetFailures(tx, poolID, username)
-	if err != nil || f == nil {
-		return false, err
-	}
-	return s.now().Before(f.LockedUntil), nil
+	return s.codeLocked(tx, poolID, username, "")
 }
 
 // Codes: one-time codes are limited per user and kind of code across
@@ -192,7 +188,8 @@ func (s *Service) locked(tx store.Tx, poolID, username string) (bool, error) {
 // of the request that checked the code.
 const maxCodeFailures = 5
 
-// codeLocked reports whether a user's codes of a kind are locked.
+// codeLocked reports whether a user's codes of a kind are locked (kind "":
+// the user's password and device proofs).
 func (s *Service) codeLocked(tx store.Tx, poolID, username, kind string) (bool, error) {
 	f, err := store.GetCodeFailures(tx, poolID, username, kind)
 	if err != nil || f == nil {
@@ -204,6 +201,13 @@ func (s *Service) codeLocked(tx store.Tx, poolID, username, kind string) (bool, 
 // codeFailed counts a wrong code of a kind and reports whether the user
 // is now locked for it.
 func (s *Service) codeFailed(tx store.Tx, poolID, username, kind string) (bool, error) {
+	return s.failed(tx, poolID, username, kind, maxCodeFailures)
+}
+
+// failed counts a failure of a kind ("": a password or device proof) and
+// reports whether it locks the kind: limit failures in a row lock it for
+// Lockout, each further one doubles that up to 15 minutes.
+func (s *Service) failed(tx store.Tx, poolID, username, kind string, limit int) (bool, error) {
 	f, err := store.GetCodeFailures(tx, poolID, username, kind)
 	if err != nil {
 		return false, err
@@ -212,14 +216,19 @@ func (s *Service) codeFailed(tx store.Tx, poolID, username, kind string) (bool, 
 		f = &store.Failures{PoolID: poolID, Username: username, Kind: kind}
 	}
 	f.Count++
-	locked := f.Count >= maxCodeFailures
+	locked := f.Count >= limit
 	if locked {
 		d := s.cfg.Lockout
-		for i := maxCodeFailures; i < f.Count && d < maxLockout; i++ {
+		for i := limit; i < f.Count && d < maxLockout; i++ {
 			d *= 2
 		}
-		f.LockedUntil = s.now().Add(min(d, maxLockout))
-		s.log.Info("idp: codes locked", "pool", poolID, "user", username, "kind", kind, "for", min(d, maxLockout))
+		d = min(d, maxLockout)
+		f.LockedUntil = s.now().Add(d)
+		if kind == "" {
+			s.log.Info("idp: user locked", "pool", poolID, "user", username, "for", d)
+		} else {
+			s.log.Info("idp: codes locked", "pool", poolID, "user", username, "kind", kind, "for", d)
+		}
 	}
 	return locked, store.PutFailures(tx, f)
 }
@@ -243,22 +252,6 @@ func errCodeLimit() *Error {
 // row lock the user for Lockout, each further one doubles it up to 15
 // minutes.
 func (s *Service) recordFailure(tx store.Tx, poolID, username string) error {
-	f, err := store.GetFailures(tx, poolID, username)
-	if err != nil {
-		return err
-	}
-	if f == nil {
-		f = &store.Failures{PoolID: poolID, Username: username}
-	}
-	f.Count++
-	if f.Count >= s.cfg.MaxFailures {
-		d := s.cfg.Lockout
-		for i := s.cfg.MaxFailures; i < f.Count && d < maxLockout; i++ {
-			d *= 2
-		}
-		d = min(d, maxLockout)
-		f.LockedUntil = s.now().Add(d)
-		s.log.Info("idp: user locked", "pool", poolID, "user", username, "for", d)
-	}
-	return store.PutFailures(tx, f)
+	_, err := s.failed(tx, poolID, username, "", s.cfg.MaxFailures)
+	return err
 }
