@@ -59,9 +59,11 @@ func Kernels() []string {
 // until restore is called, for benchmarks and tests that compare kernels in
 // one process. It must not run concurrently with any arithmetic. "adx" runs
 // Exp and FixedBase.Exp on the ADX kernel too; "purego" runs everything on
-// the portable kernel (the AVX2 table scan stays).
+// the portable kernel (the AVX2 table scan stays). Calls do not nest: each
+// restore returns to the state before the last ForceKernel. It allocates
+// nothing, so timing harnesses may call it inside a measurement.
 func ForceKernel(name string) (restore func(), err error) {
-	adx, ifma := useADX, useIFMA
+	prevADX, prevIFMA = useADX, useIFMA
 	switch {
 	case name == "ifma" && hasIFMA:
 		useADX, useIFMA = hasADX, true
@@ -72,5 +74,10 @@ func ForceKernel(name string) (restore func(), err error) {
 	default:
 		return nil, fmt.Errorf("mont: kernel %q not available on this CPU", name)
 	}
-	return func() { useADX, useIFMA = adx, ifma }, nil
+	return restoreKernel, nil
 }
+
+// prevADX and prevIFMA are the state before the last ForceKernel.
+var prevADX, prevIFMA bool
+
+func restoreKernel() { useADX, useIFMA = prevADX, prevIFMA }
