@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -112,21 +111,9 @@ func credentialsMain(ctx context.Context, args []string, promptIn io.Reader, std
 	if *clientSecret == "" {
 		*clientSecret = os.Getenv("CALDERA_CLIENT_SECRET")
 	}
-	topts := awsjson.Options{Endpoint: *endpoint, Region: *region}
-	if *endpoint == "" && *region == "" {
-		r, _, ok := strings.Cut(*poolID, "_")
-		if !ok || r == "" {
-			return fail("cannot tell the region from pool id %q: give --region or --endpoint", *poolID)
-		}
-		topts.Region = r
-	}
-	tr, err := awsjson.New(topts)
+	t, err := userPoolTransport(awsjson.Options{Endpoint: *endpoint, Region: *region}, *poolID, *verbose, stderr)
 	if err != nil {
 		return fail("%v", err)
-	}
-	var t flow.Transport = tr
-	if *verbose {
-		t = flow.LoggingTransport(tr, slog.New(slog.NewTextHandler(stderr, nil)))
 	}
 	if *identityEndpoint == "" {
 		*identityEndpoint = *endpoint
@@ -138,15 +125,11 @@ func credentialsMain(ctx context.Context, args []string, promptIn io.Reader, std
 		ciOpts.BaseEndpoint = aws.String(*identityEndpoint)
 	}
 
-	dir, err := os.UserConfigDir()
-	if (*cacheDir == "" || *deviceFile == "") && err != nil {
-		return fail("no user config dir (%v): give --cache-dir and --device-file", err)
+	if *cacheDir, err = userConfig(*cacheDir, "credentials", "--cache-dir"); err != nil {
+		return fail("%v", err)
 	}
-	if *cacheDir == "" {
-		*cacheDir = filepath.Join(dir, "caldera", "credentials")
-	}
-	if *deviceFile == "" {
-		*deviceFile = filepath.Join(dir, "caldera", "devices.json")
+	if *deviceFile, err = userConfig(*deviceFile, "devices.json", "--device-file"); err != nil {
+		return fail("%v", err)
 	}
 	for _, d := range []string{*cacheDir, filepath.Dir(*deviceFile)} {
 		if err := os.MkdirAll(d, 0o700); err != nil {

@@ -135,15 +135,7 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if *clientSecret == "" {
 		*clientSecret = os.Getenv("CALDERA_CLIENT_SECRET")
 	}
-	topts := awsjson.Options{Endpoint: *endpoint, Region: *region, AllowInsecureHTTP: *insecureHTTP}
-	if *endpoint == "" && *region == "" {
-		r, _, ok := strings.Cut(*poolID, "_")
-		if !ok || r == "" {
-			return fail("cannot tell the region from pool id %q: give --region or --endpoint", *poolID)
-		}
-		topts.Region = r
-	}
-	tr, err := awsjson.New(topts)
+	t, err := userPoolTransport(awsjson.Options{Endpoint: *endpoint, Region: *region, AllowInsecureHTTP: *insecureHTTP}, *poolID, *verbose, stderr)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -180,17 +172,8 @@ func loginMain(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		return 0
 	}
-	var t flow.Transport = tr
-	if *verbose {
-		t = flow.LoggingTransport(tr, slog.New(slog.NewTextHandler(stderr, nil)))
-	}
-
-	if *deviceFile == "" {
-		dir, err := os.UserConfigDir()
-		if err != nil {
-			return fail("no user config dir (%v): give --device-file", err)
-		}
-		*deviceFile = filepath.Join(dir, "caldera", "devices.json")
+	if *deviceFile, err = userConfig(*deviceFile, "devices.json", "--device-file"); err != nil {
+		return fail("%v", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(*deviceFile), 0o700); err != nil {
 		return fail("%v", err)
@@ -515,4 +498,38 @@ func (c *console) choose(p *flow.Prompt) (challenge.Name, error) {
 		return p.Options[n-1], nil
 	}
 	return challenge.Name(strings.ToUpper(s)), nil
+}
+
+// userPoolTransport is the user-pool transport of login and credentials:
+// opts' endpoint or region, else the region of the pool id; -v (verbose)
+// logs its requests and answers, redacted, to stderr.
+func userPoolTransport(opts awsjson.Options, poolID string, verbose bool, stderr io.Writer) (flow.Transport, error) {
+	if opts.Endpoint == "" && opts.Region == "" {
+		r, _, ok := strings.Cut(poolID, "_")
+		if !ok || r == "" {
+			return nil, fmt.Errorf("cannot tell the region from pool id %q: give --region or --endpoint", poolID)
+		}
+		opts.Region = r
+	}
+	tr, err := awsjson.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	if verbose {
+		return flow.LoggingTransport(tr, slog.New(slog.NewTextHandler(stderr, nil))), nil
+	}
+	return tr, nil
+}
+
+// userConfig is path, or <user config dir>/caldera/name when path is
+// empty; flagName is the flag to give when there is no config directory.
+func userConfig(path, name, flagName string) (string, error) {
+	if path != "" {
+		return path, nil
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no user config dir (%v): give %s", err, flagName)
+	}
+	return filepath.Join(dir, "caldera", name), nil
 }
