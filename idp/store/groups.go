@@ -144,9 +144,13 @@ func DeletePool(tx Tx, poolID string) error {
 		return err
 	}
 	for _, u := range users {
-		if err := DeleteUser(tx, poolID, u); err != nil {
+		if err := deleteUser(tx, poolID, u, false); err != nil {
 			return err
 		}
+	}
+	// AliasKey starts with the pool id and "/", which no pool id contains.
+	if err := deletePrefix(tx, KindAlias, poolID+"/"); err != nil {
+		return err
 	}
 	for _, g := range groups {
 		if err := DeleteGroup(tx, poolID, g); err != nil {

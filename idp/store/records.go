@@ -453,6 +453,13 @@ func Migrate(tx Tx) error {
 // DeleteUser removes a user with everything that refers to it: its
 // devices, its sign-ins, its failure counts and its sign-in history.
 func DeleteUser(tx Tx, poolID, username string) error {
+	return deleteUser(tx, poolID, username, true)
+}
+
+// deleteUser is DeleteUser; without unalias the user's alias entries are
+// left (DeletePool deletes the pool's all at once: handing each entry to
+// another holder scans the pool's users, once per entry).
+func deleteUser(tx Tx, poolID, username string, unalias bool) error {
 	if err := deleteIndexed(tx, KindDevice, poolID, username, indexDevices); err != nil {
 		return err
 	}
@@ -471,10 +478,12 @@ func DeleteUser(tx Tx, poolID, username string) error {
 	if err := deleteIndexed(tx, KindAuthEvent, poolID, username, indexEvents); err != nil {
 		return err
 	}
-	if u, err := GetUser(tx, poolID, username); err != nil || u == nil {
-		return err
-	} else if err := unindex(tx, u, nil); err != nil {
-		return err
+	if unalias {
+		if u, err := GetUser(tx, poolID, username); err != nil || u == nil {
+			return err
+		} else if err := unindex(tx, u, nil); err != nil {
+			return err
+		}
 	}
 	return tx.Delete(KindUser, UserKey(poolID, username))
 }

@@ -510,6 +510,13 @@ func testAliases(t *testing.T, e Engine) {
 	if err := s.View(store.Check); err == nil {
 		t.Fatal("Check missed a stale alias")
 	}
+	// DeletePool takes every alias of the pool with it.
+	mustUpdate(t, s, func(tx store.Tx) error { return store.DeletePool(tx, "a_P") })
+	if err := s.View(func(tx store.Tx) error {
+		return tx.ForEach(store.KindAlias, "a_P/", func(k string, _ []byte) error { return fmt.Errorf("alias %s left", k) })
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // testUserIndexes: a user's origins and devices are listed, bounded and
